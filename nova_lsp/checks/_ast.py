@@ -1,0 +1,79 @@
+"""Small helpers over astroid trees shared by the checks: dotted names and import resolution.
+
+Names are resolved from the module's own import statements, never by importing anything.
+"""
+
+from __future__ import annotations
+
+from astroid import nodes
+
+
+def dotted(node) -> str | None:
+    """``a.b.c`` for Name/Attribute chains, else None (calls, subscripts, ...)."""
+    parts = []
+    while isinstance(node, nodes.Attribute):
+        parts.append(node.attrname)
+        node = node.expr
+    if isinstance(node, nodes.Name):
+        parts.append(node.name)
+        return ".".join(reversed(parts))
+    return None
+
+
+def import_map(ctx) -> dict[str, str]:
+    """Local name -> fully dotted imported name, from every import in the module (memoised
+    on the shared node index, so all checks of one analysis compute it once)."""
+    return ctx.index.memo("imports", lambda: dict(_import_pairs(ctx.index.of(nodes.Import, nodes.ImportFrom))))
+
+
+def _import_pairs(import_nodes):
+    for node in import_nodes:
+        if isinstance(node, nodes.Import):
+            for name, alias in node.names:
+                if alias:
+                    yield alias, name
+                else:
+                    top = name.split(".")[0]
+                    yield top, top
+        else:
+            base = node.modname or ""
+            for name, alias in node.names:
+                if name == "*":
+                    continue
+                yield alias or name, f"{base}.{name}" if base else name
+
+
+def qualified(node, imports: dict[str, str]) -> str | None:
+    """The dotted name of ``node`` with its first part expanded through ``imports``."""
+    name = dotted(node)
+    if name is None:
+        return None
+    head, _, rest = name.partition(".")
+    if head in imports:
+        head = imports[head]
+    return f"{head}.{rest}" if rest else head
+
+
+def call_name(call: nodes.Call) -> str | None:
+    """The last component of the called name: ``put`` for ``self.client.put(...)``."""
+    func = call.func
+    if isinstance(func, nodes.Attribute):
+        return func.attrname
+    if isinstance(func, nodes.Name):
+        return func.name
+    return None
+
+
+def enclosing_function(node):
+    """The nearest enclosing function (or lambda) node, or None at module level."""
+    current = node.parent
+    while current is not None:
+        if isinstance(current, (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.Lambda)):
+            return current
+        current = current.parent
+    return None
+
+
+def is_docstring(node) -> bool:
+    """A string constant that is a statement by itself (docstrings, attribute docs)."""
+    return isinstance(node, nodes.Const) and isinstance(node.parent, nodes.Expr)

@@ -1,0 +1,284 @@
+"""One ``Config``: read from ``[tool.nova-lsp]`` in the nearest ``pyproject.toml`` (or a file
+given with ``--config``), then overlaid with CLI flags or editor settings.
+
+Configuration is data only: nothing in it can make the tool import or run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+from nova_lsp import __version__
+from nova_lsp.engine.model import Severity
+from nova_lsp.engine.registry import Registry, Rule, load_registry
+
+DEFAULT_EXCLUDE = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    ".eggs",
+    "*.egg-info",
+    "__pycache__",
+    "build",
+    "dist",
+    "node_modules",
+    ".nova-lsp-cache",
+)
+
+_KNOWN_KEYS = {
+    "select",
+    "extend-select",
+    "ignore",
+    "severity",
+    "exclude",
+    "extend-exclude",
+    "rules",
+    "docs-url",
+}
+
+
+class ConfigError(ValueError):
+    """Configuration that cannot be used; the message names the source and the key."""
+
+
+@dataclass(frozen=True)
+class ActiveRule:
+    rule: Rule
+    severity: Severity | None  # a configured override, else None
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, str] = field(default_factory=dict)
+    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    docs_url: str = ""
+    root: str | None = None  # directory that excludes are relative to
+    source: str | None = None  # file the settings came from
+
+    # -- identity -----------------------------------------------------------------------
+
+    def fingerprint(self) -> str:
+        """Hash of everything that can change analysis results (plus the tool version)."""
+        payload = json.dumps(
+            [
+                __version__,
+                self.select,
+                self.extend_select,
+                self.ignore,
+                dict(self.severity),
+                self.rule_options,
+                self.docs_url,
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+    # -- overlays ------------------------------------------------------------------------
+
+    def overlay(self, table: Mapping[str, Any], source: str) -> "Config":
+        """A new Config with ``table`` (same keys as ``[tool.nova-lsp]``) applied on top."""
+        parsed = _parse_table(table, source)
+        changes: dict[str, Any] = {}
+        for key in ("select", "ignore", "exclude", "docs_url"):
+            if key in parsed:
+                changes[key] = parsed[key]
+        if "extend_select" in parsed:
+            changes["extend_select"] = self.extend_select + parsed["extend_select"]
+        if "extend_exclude" in parsed:
+            changes["extend_exclude"] = self.extend_exclude + parsed["extend_exclude"]
+        if "severity" in parsed:
+            changes["severity"] = {**self.severity, **parsed["severity"]}
+        if "rule_options" in parsed:
+            merged = {k: dict(v) for k, v in self.rule_options.items()}
+            for name, opts in parsed["rule_options"].items():
+                merged.setdefault(name, {}).update(opts)
+            changes["rule_options"] = merged
+        config = replace(self, **changes)
+        config.active_rules()  # validate selectors and options now, naming the source
+        return config
+
+    # -- resolution ----------------------------------------------------------------------
+
+    def active_rules(self, registry: Registry | None = None) -> tuple[ActiveRule, ...]:
+        return _resolve(self, registry or load_registry())
+
+    def excludes(self) -> tuple[str, ...]:
+        return self.exclude + self.extend_exclude
+
+
+def _resolve(config: Config, registry: Registry) -> tuple[ActiveRule, ...]:
+    key = (config.fingerprint(), id(registry))
+    cached = _RESOLVED.get(key)
+    if cached is None:
+        cached = _resolve_uncached(config, registry)
+        if len(_RESOLVED) > 64:
+            _RESOLVED.clear()
+        _RESOLVED[key] = cached
+    return cached
+
+
+_RESOLVED: dict[tuple, tuple[ActiveRule, ...]] = {}
+
+
+def _select(registry: Registry, selectors, what: str, source) -> set[str]:
+    ids: set[str] = set()
+    for sel in selectors:
+        matched = registry.matching(sel)
+        if not matched:
+            raise ConfigError(f"{source or 'settings'}: {what} names unknown rule {sel!r}")
+        ids.update(r.id for r in matched)
+    return ids
+
+
+def _resolve_uncached(config: Config, registry: Registry) -> tuple[ActiveRule, ...]:
+    src = config.source
+    if config.select:
+        chosen = _select(registry, config.select, "select", src)
+    else:
+        chosen = {r.id for r in registry.rules if r.enabled}
+    chosen |= _select(registry, config.extend_select, "extend-select", src)
+    chosen -= _select(registry, config.ignore, "ignore", src)
+
+    severities: dict[str, Severity] = {}
+    for sel, value in config.severity.items():
+        for rule_id in _select(registry, [sel], "severity", src):
+            try:
+                severities[rule_id] = Severity.parse(value)
+            except ValueError as exc:
+                raise ConfigError(f"{src or 'settings'}: severity for {sel!r}: {exc}") from None
+
+    options_by_rule: dict[str, dict[str, Any]] = {}
+    for name, opts in config.rule_options.items():
+        rule = registry.get(name)
+        if rule is None:
+            raise ConfigError(f"{src or 'settings'}: [rules.{name}] names an unknown rule")
+        options_by_rule[rule.id] = _merge_options(rule, opts, src)
+
+    return tuple(
+        ActiveRule(rule, severities.get(rule.id), options_by_rule.get(rule.id, dict(rule.options)))
+        for rule in registry.rules
+        if rule.id in chosen
+    )
+
+
+def _merge_options(rule: Rule, user: Mapping[str, Any], source: str | None) -> dict[str, Any]:
+    merged = dict(rule.options)
+    where = f"{source or 'settings'}: [rules.{rule.name}]"
+    for key, value in user.items():
+        base = key[len("extend-") :] if key.startswith("extend-") else key
+        if base not in rule.options:
+            known = ", ".join(sorted(rule.options)) or "none"
+            raise ConfigError(f"{where}: unknown option {key!r} (known: {known})")
+        default = rule.options[base]
+        if key.startswith("extend-"):
+            if not isinstance(default, list) or not isinstance(value, list):
+                raise ConfigError(f"{where}: {key!r} must be a list extending {base!r}")
+            merged[base] = list(merged[base]) + list(value)
+            continue
+        if isinstance(default, bool) != isinstance(value, bool) or not isinstance(value, type(default)):
+            if not (isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool)):
+                raise ConfigError(
+                    f"{where}: option {key!r} must be {type(default).__name__}, not {type(value).__name__}"
+                )
+        merged[base] = value
+    return merged
+
+
+def _str_list(value: Any, key: str, source: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{source}: {key!r} must be a list of strings")
+    return tuple(value)
+
+
+def _parse_table(table: Mapping[str, Any], source: str) -> dict[str, Any]:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{source}: settings must be a table")
+    unknown = set(table) - _KNOWN_KEYS
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown key(s) {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(sorted(_KNOWN_KEYS))})"
+        )
+    out: dict[str, Any] = {}
+    for key in ("select", "extend-select", "ignore", "exclude", "extend-exclude"):
+        if key in table:
+            out[key.replace("-", "_")] = _str_list(table[key], key, source)
+    if "severity" in table:
+        sev = table["severity"]
+        if not isinstance(sev, Mapping) or not all(isinstance(v, str) for v in sev.values()):
+            raise ConfigError(f"{source}: 'severity' must be a table of rule = \"level\"")
+        for value in sev.values():
+            try:
+                Severity.parse(value)
+            except ValueError as exc:
+                raise ConfigError(f"{source}: severity: {exc}") from None
+        out["severity"] = dict(sev)
+    if "rules" in table:
+        rules = table["rules"]
+        if not isinstance(rules, Mapping) or not all(isinstance(v, Mapping) for v in rules.values()):
+            raise ConfigError(f"{source}: 'rules' must be a table of per-rule option tables")
+        out["rule_options"] = {k: dict(v) for k, v in rules.items()}
+    if "docs-url" in table:
+        if not isinstance(table["docs-url"], str):
+            raise ConfigError(f"{source}: 'docs-url' must be a string")
+        out["docs_url"] = table["docs-url"]
+    return out
+
+
+def read_config_file(path: Path) -> Config:
+    """A Config from ``pyproject.toml`` (``[tool.nova-lsp]``) or a standalone TOML file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("nova-lsp", {})
+    else:
+        table = data
+    return Config(root=str(path.parent.resolve()), source=str(path)).overlay(table, str(path))
+
+
+@lru_cache(maxsize=256)
+def _find_pyproject(directory: str) -> str | None:
+    current = Path(directory)
+    for candidate in (current, *current.parents):
+        pyproject = candidate / "pyproject.toml"
+        try:
+            if pyproject.is_file():
+                text = pyproject.read_text(encoding="utf-8", errors="replace")
+                if "[tool.nova-lsp" in text:
+                    return str(pyproject)
+        except OSError:
+            continue
+    return None
+
+
+def discover_config(start: Path) -> Config:
+    """The Config of the nearest ``pyproject.toml`` with a ``[tool.nova-lsp]`` table."""
+    start = start.resolve()
+    directory = start if start.is_dir() else start.parent
+    found = _find_pyproject(str(directory))
+    if found is None:
+        return Config(root=str(directory))
+    return read_config_file(Path(found))

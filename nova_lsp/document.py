@@ -1,0 +1,162 @@
+"""Source text, its line index, and every column conversion the project needs.
+
+Inside the engine a column is a code-point index into the line.  astroid reports UTF-8 byte
+offsets; LSP clients speak UTF-16 (default), UTF-8 or UTF-32 code units.  All conversions live
+here so that nothing else has to think about encodings.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from nova_lsp.engine.model import Span
+
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+
+
+class DecodeError(ValueError):
+    """The bytes of a file cannot be turned into text."""
+
+
+def decode_source(data: bytes) -> str:
+    """Decode Python source bytes honouring a BOM and a PEP 263 coding cookie."""
+    if b"\x00" in data:
+        raise DecodeError("file contains NUL bytes (binary file?)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise DecodeError(str(exc)) from None
+    try:
+        codecs.lookup(encoding)
+        text = data.decode(encoding)
+    except LookupError:
+        raise DecodeError(f"unknown encoding {encoding!r} in coding cookie") from None
+    except UnicodeDecodeError as exc:
+        raise DecodeError(
+            f"cannot decode as {encoding} at byte {exc.start}: {exc.reason}"
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+@dataclass(frozen=True)
+class Document:
+    """An immutable snapshot of a text being analysed."""
+
+    text: str
+    path: str = "<string>"
+    version: int | None = None
+    _lines: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_lines", tuple(_LINE_SPLIT.split(self.text)))
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """Lines without their terminators; a text ending in a newline has a last empty line."""
+        return self._lines
+
+    @cached_property
+    def line_offsets(self) -> tuple[int, ...]:
+        """Code-point offset in ``text`` of the start of each line."""
+        offsets = [0]
+        for match in _LINE_SPLIT.finditer(self.text):
+            offsets.append(match.end())
+        return tuple(offsets)
+
+    @cached_property
+    def newline(self) -> str:
+        match = _LINE_SPLIT.search(self.text)
+        return match.group(0) if match else "\n"
+
+    def line(self, index: int) -> str:
+        if 0 <= index < len(self._lines):
+            return self._lines[index]
+        return ""
+
+    def offset(self, line: int, col: int) -> int:
+        """Code-point offset in ``text`` of a (line, column) position, clamped to the text."""
+        if line < 0:
+            return 0
+        if line >= len(self._lines):
+            return len(self.text)
+        return self.line_offsets[line] + min(max(col, 0), len(self._lines[line]))
+
+    # -- astroid (UTF-8 byte columns, 1-based lines) -------------------------------------
+
+    def col_from_utf8(self, line: int, byte_col: int) -> int:
+        text = self.line(line)
+        if text.isascii():
+            return min(byte_col, len(text))
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+    def node_span(self, node) -> Span:
+        """Span of an astroid node (lineno is 1-based, col_offset a UTF-8 byte offset)."""
+        start_line = max((node.lineno or 1) - 1, 0)
+        start_col = self.col_from_utf8(start_line, node.col_offset or 0)
+        end_lineno = getattr(node, "end_lineno", None)
+        end_col_offset = getattr(node, "end_col_offset", None)
+        if end_lineno is None or end_col_offset is None:
+            return Span(start_line, start_col, start_line, len(self.line(start_line)))
+        end_line = end_lineno - 1
+        return Span(start_line, start_col, end_line, self.col_from_utf8(end_line, end_col_offset))
+
+    def line_span(self, line: int) -> Span:
+        """The non-blank part of a line (used for findings that belong to a whole line)."""
+        text = self.line(line)
+        stripped = text.lstrip()
+        start = len(text) - len(stripped)
+        return Span(line, start, line, len(text.rstrip()))
+
+    def text_of(self, span: Span) -> str:
+        return self.text[self.offset(span.start_line, span.start_col) : self.offset(span.end_line, span.end_col)]
+
+    # -- LSP position encodings ----------------------------------------------------------
+
+    def col_to_units(self, line: int, col: int, encoding: str) -> int:
+        """Code-point column -> column in code units of ``encoding`` (utf-8/utf-16/utf-32)."""
+        text = self.line(line)[:col]
+        if encoding == "utf-32" or text.isascii():
+            return len(text)
+        if encoding == "utf-8":
+            return len(text.encode("utf-8"))
+        return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+    def col_from_units(self, line: int, units: int, encoding: str) -> int:
+        """Column in code units of ``encoding`` -> code-point column (clamped to the line)."""
+        text = self.line(line)
+        if encoding == "utf-32" or text.isascii():
+            return min(max(units, 0), len(text))
+        count = 0
+        for index, ch in enumerate(text):
+            if count >= units:
+                return index
+            if encoding == "utf-8":
+                count += len(ch.encode("utf-8"))
+            else:
+                count += 2 if ord(ch) > 0xFFFF else 1
+        return len(text)
+
+
+def apply_edits(text: str, edits) -> str:
+    """Apply non-overlapping ``Edit`` objects to ``text`` (positions refer to the original)."""
+    doc = Document(text)
+    ordered = sorted(edits, key=lambda e: (e.span.start_line, e.span.start_col, e.span.end_line, e.span.end_col))
+    out = []
+    cursor = 0
+    for edit in ordered:
+        start = doc.offset(edit.span.start_line, edit.span.start_col)
+        end = doc.offset(edit.span.end_line, edit.span.end_col)
+        if start < cursor:
+            raise ValueError(f"overlapping edits at line {edit.span.start_line + 1}")
+        out.append(text[cursor:start])
+        out.append(edit.new_text)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)

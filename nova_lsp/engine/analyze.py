@@ -1,0 +1,157 @@
+"""``analyze(document, config) -> Analysis``: the one entry point both faces call."""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from dataclasses import replace
+
+from nova_lsp.config import ActiveRule, Config
+from nova_lsp.document import Document
+from nova_lsp.engine.context import CheckContext
+from nova_lsp.engine.model import Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Severity, Span
+from nova_lsp.engine.parse import NodeIndex, SyntaxProblem, parse
+from nova_lsp.engine.registry import Registry, load_registry
+from nova_lsp.engine.suppressions import find_suppressions, is_suppressed, suppress_edit_text
+
+SYNTAX_ERROR = "NOVA900"
+UNUSED_SUPPRESSION = "NOVA901"
+
+
+def analyze(document: Document, config: Config | None = None, registry: Registry | None = None) -> Analysis:
+    """Every finding of the active rules in ``document``.  Never raises for any input text."""
+    config = config or Config()
+    registry = registry or load_registry()
+    try:
+        return _analyze(document, config, registry)
+    except RecursionError:
+        return Analysis(errors=(AnalysisError("skipped: code is nested too deeply to analyse"),))
+    except MemoryError:
+        return Analysis(errors=(AnalysisError("skipped: out of memory while analysing"),))
+
+
+def _analyze(document: Document, config: Config, registry: Registry) -> Analysis:
+    active = config.active_rules(registry)
+    by_id = {a.rule.id: a for a in active}
+    text = document.text
+    candidates = [a for a in active if a.rule.check and a.rule.may_apply(text)]
+    findings: list[Finding] = []
+    errors: list[AnalysisError] = []
+
+    module = None
+    index = None
+    if any(a.rule.needs_tree for a in candidates):
+        parsed = parse(document)
+        if isinstance(parsed, SyntaxProblem):
+            if SYNTAX_ERROR in by_id:
+                findings.append(_syntax_finding(by_id[SYNTAX_ERROR], parsed))
+        else:
+            module = parsed
+            index = NodeIndex(module)
+
+    for act in candidates:
+        if act.rule.needs_tree and module is None:
+            continue
+        ctx = CheckContext(module, document, act.rule, act.options, index)
+        try:
+            for finding in act.rule.runner(ctx):
+                if act.severity is not None:
+                    finding = replace(finding, severity=act.severity)
+                findings.append(finding)
+        except RecursionError:
+            errors.append(AnalysisError(f"rule {act.rule.id} skipped: code is nested too deeply"))
+        except Exception as exc:  # a bug in one check must not hide the others' findings
+            errors.append(AnalysisError(f"internal error in rule {act.rule.id}: {type(exc).__name__}: {exc}"))
+
+    findings, suppressed = _apply_suppressions(document, findings, by_id)
+    findings = _add_suppress_fixes(document, findings)
+    findings.sort(key=lambda f: f.sort_key)
+    return Analysis(findings=tuple(findings), errors=tuple(errors), suppressed=suppressed)
+
+
+def _syntax_finding(act: ActiveRule, problem: SyntaxProblem) -> Finding:
+    rule = act.rule
+    return Finding(
+        rule=rule.id,
+        name=rule.name,
+        span=Span(problem.line, problem.col, problem.line, problem.col + 1),
+        message=rule.message.format(detail=problem.message),
+        severity=act.severity or rule.severity,
+        cwe=rule.cwe,
+    )
+
+
+def _apply_suppressions(document: Document, findings: list[Finding], by_id: dict[str, ActiveRule]):
+    suppressions = find_suppressions(document.text)
+    if not suppressions:
+        return findings, 0
+    by_line: dict[int, list] = {}
+    for sup in suppressions:
+        by_line.setdefault(sup.line, []).append(sup)
+    kept = []
+    silenced = 0
+    for finding in findings:
+        if finding.rule != SYNTAX_ERROR and is_suppressed(by_line, finding.rule, finding.name, finding.span.start_line):
+            silenced += 1
+        else:
+            kept.append(finding)
+    unused = by_id.get(UNUSED_SUPPRESSION)
+    if unused is not None:
+        for sup in suppressions:
+            if not sup.codes and not sup.used:
+                detail = "no finding on this line"
+            else:
+                stale = [c for c in sup.codes if c not in sup.used]
+                if not stale:
+                    continue
+                detail = f"nothing to silence for {', '.join(stale)}"
+            kept.append(
+                Finding(
+                    rule=unused.rule.id,
+                    name=unused.rule.name,
+                    span=sup.span,
+                    message=unused.rule.message.format(detail=detail),
+                    severity=unused.severity or unused.rule.severity,
+                    cwe=unused.rule.cwe,
+                )
+            )
+    return kept, silenced
+
+
+def _comment_safe_lines(text: str) -> set[int]:
+    """0-based lines whose end is outside any string and not continued with a backslash."""
+    safe: set[int] = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type in (tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT, tokenize.ENDMARKER):
+                safe.add(tok.start[0] - 1)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return safe
+
+
+def _add_suppress_fixes(document: Document, findings: list[Finding]) -> list[Finding]:
+    if not findings:
+        return findings
+    safe = _comment_safe_lines(document.text)
+    out = []
+    for finding in findings:
+        line = finding.span.start_line
+        if finding.rule in (SYNTAX_ERROR, UNUSED_SUPPRESSION) or line not in safe:
+            out.append(finding)
+            continue
+        start, end, new_text = suppress_edit_text(document.line(line), finding.rule)
+        if not new_text:
+            out.append(finding)
+            continue
+        fix = Fix(
+            title=f"Ignore {finding.rule} on this line",
+            edits=(Edit(Span(line, start, line, end), new_text),),
+            kind=FixKind.SUPPRESS,
+        )
+        out.append(replace(finding, fixes=finding.fixes + (fix,)))
+    return out
+
+
+def threshold_reached(findings, minimum: Severity) -> bool:
+    return any(f.severity >= minimum for f in findings)

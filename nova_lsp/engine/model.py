@@ -1,0 +1,98 @@
+"""The finding model: plain frozen dataclasses with no LSP, terminal or file-system types.
+
+Positions are 0-based lines and 0-based *code-point* columns of the line (Python ``str``
+indices).  Converting to UTF-8 bytes (astroid) or UTF-16 (LSP) happens in ``document.py``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that a larger value is more severe."""
+
+    HINT = 1
+    INFORMATION = 2
+    WARNING = 3
+    ERROR = 4
+
+    @classmethod
+    def parse(cls, value: str) -> "Severity":
+        try:
+            return cls[value.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.name.lower() for s in cls)
+            raise ValueError(f"unknown severity {value!r} (expected one of: {names})") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+
+    def contains_line(self, line: int) -> bool:
+        return self.start_line <= line <= self.end_line
+
+
+@dataclass(frozen=True)
+class Edit:
+    span: Span
+    new_text: str
+
+
+class FixKind(str, enum.Enum):
+    FIX = "fix"
+    SUPPRESS = "suppress"
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    edits: tuple[Edit, ...]
+    kind: FixKind = FixKind.FIX
+    preferred: bool = False
+
+
+@dataclass(frozen=True)
+class Related:
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str  # stable id, e.g. "NOVA001"
+    name: str  # readable symbol, e.g. "log-sensitive-data"
+    span: Span
+    message: str
+    severity: Severity
+    cwe: tuple[int, ...] = ()
+    fixes: tuple[Fix, ...] = ()
+    related: tuple[Related, ...] = ()
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.span.start_line, self.span.start_col, self.rule, self.message)
+
+
+@dataclass(frozen=True)
+class AnalysisError:
+    """Something that stopped a file from being analysed (not a finding in the code)."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Analysis:
+    findings: tuple[Finding, ...] = ()
+    errors: tuple[AnalysisError, ...] = ()
+    # rule ids that had at least one finding silenced by an inline suppression
+    suppressed: int = field(default=0)

@@ -1,0 +1,82 @@
+"""Inline suppressions: ``# nova-lsp: ignore[NOVA001,log-sensitive-data]`` or a bare
+``# nova-lsp: ignore`` silencing every rule on that line.
+
+Comments are found with the tokenizer, so the marker inside a string does not count.  A
+finding is silenced by a suppression on the line where the finding starts.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+from nova_lsp.engine.model import Span
+
+MARKER = "nova-lsp:"
+_PATTERN = re.compile(r"nova-lsp:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+
+
+@dataclass
+class Suppression:
+    line: int  # 0-based
+    span: Span  # the directive inside the comment
+    codes: tuple[str, ...]  # empty: every rule
+    used: set[str] = field(default_factory=set)
+
+
+def comments(text: str):
+    """(line, col, comment text) of every comment; stops quietly at a tokenize error."""
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT:
+                yield tok.start[0] - 1, tok.start[1], tok.string
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return
+
+
+def find_suppressions(text: str) -> list[Suppression]:
+    if MARKER not in text and MARKER.upper() not in text.upper():
+        return []
+    found = []
+    for line, col, comment in comments(text):
+        for match in _PATTERN.finditer(comment):
+            raw = match.group("codes")
+            codes = tuple(c.strip() for c in raw.split(",") if c.strip()) if raw is not None else ()
+            span = Span(line, col + match.start(), line, col + match.end())
+            found.append(Suppression(line, span, codes))
+    return found
+
+
+def is_suppressed(suppressions_by_line: dict[int, list[Suppression]], rule_id: str, name: str, line: int) -> bool:
+    hit = False
+    for sup in suppressions_by_line.get(line, ()):
+        if not sup.codes:
+            sup.used.add(rule_id)
+            hit = True
+            continue
+        for code in sup.codes:
+            if code.upper() == rule_id or code.lower() == name:
+                sup.used.add(code)
+                hit = True
+    return hit
+
+
+def suppress_edit_text(line_text: str, rule_id: str) -> tuple[int, int, str]:
+    """(start_col, end_col, replacement) that adds ``rule_id`` to the line's suppression.
+
+    Merges into an existing ``# nova-lsp: ignore[...]`` comment, leaves a bare one alone,
+    otherwise appends a new comment after the code.
+    """
+    match = _PATTERN.search(line_text)
+    if match and "#" in line_text[: match.start()]:
+        raw = match.group("codes")
+        if raw is None:
+            return match.end(), match.end(), ""
+        codes = [c.strip() for c in raw.split(",") if c.strip()]
+        if rule_id not in codes:
+            codes.append(rule_id)
+        return match.start(), match.end(), f"nova-lsp: ignore[{','.join(codes)}]"
+    stripped = line_text.rstrip()
+    return len(stripped), len(line_text), f"  # nova-lsp: ignore[{rule_id}]"
