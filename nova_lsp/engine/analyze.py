@@ -10,7 +10,7 @@ from nova_lsp.config import ActiveRule, Config
 from nova_lsp.document import Document
 from nova_lsp.engine.context import CheckContext
 from nova_lsp.engine.model import Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Severity, Span
-from nova_lsp.engine.parse import NodeIndex, SyntaxProblem, parse
+from nova_lsp.engine.parse import NodeIndex, SyntaxProblem, parse, quick_syntax_check
 from nova_lsp.engine.registry import Registry, load_registry
 from nova_lsp.engine.suppressions import find_suppressions, is_suppressed, suppress_edit_text
 
@@ -40,7 +40,13 @@ def _analyze(document: Document, config: Config, registry: Registry) -> Analysis
 
     module = None
     index = None
-    if any(a.rule.needs_tree for a in candidates):
+    if not any(a.rule.needs_tree for a in candidates):
+        # Nothing to look for in the tree: only confirm the file parses, with the fast C parser.
+        if SYNTAX_ERROR in by_id:
+            problem = quick_syntax_check(document)
+            if problem is not None:
+                findings.append(_syntax_finding(by_id[SYNTAX_ERROR], problem))
+    else:
         parsed = parse(document)
         if isinstance(parsed, SyntaxProblem):
             if SYNTAX_ERROR in by_id:
@@ -63,7 +69,7 @@ def _analyze(document: Document, config: Config, registry: Registry) -> Analysis
         except Exception as exc:  # a bug in one check must not hide the others' findings
             errors.append(AnalysisError(f"internal error in rule {act.rule.id}: {type(exc).__name__}: {exc}"))
 
-    findings, suppressed = _apply_suppressions(document, findings, by_id)
+    findings, suppressed = _apply_suppressions(document, findings, by_id, registry)
     findings = _add_suppress_fixes(document, findings)
     findings.sort(key=lambda f: f.sort_key)
     return Analysis(findings=tuple(findings), errors=tuple(errors), suppressed=suppressed)
@@ -81,7 +87,7 @@ def _syntax_finding(act: ActiveRule, problem: SyntaxProblem) -> Finding:
     )
 
 
-def _apply_suppressions(document: Document, findings: list[Finding], by_id: dict[str, ActiveRule]):
+def _apply_suppressions(document: Document, findings: list[Finding], by_id: dict[str, ActiveRule], registry: Registry):
     suppressions = find_suppressions(document.text)
     if not suppressions:
         return findings, 0
@@ -101,10 +107,22 @@ def _apply_suppressions(document: Document, findings: list[Finding], by_id: dict
             if not sup.codes and not sup.used:
                 detail = "no finding on this line"
             else:
-                stale = [c for c in sup.codes if c not in sup.used]
-                if not stale:
+                # a code for a rule that is known but not enabled here may matter elsewhere
+                # (the editor and CI can select different rules), so only active or unknown
+                # codes count as stale
+                unknown = [c for c in sup.codes if registry.get(c) is None]
+                stale = [
+                    c for c in sup.codes
+                    if c not in sup.used and c not in unknown and registry.get(c).id in by_id
+                ]
+                if not stale and not unknown:
                     continue
-                detail = f"nothing to silence for {', '.join(stale)}"
+                parts = []
+                if unknown:
+                    parts.append(f"unknown rule {', '.join(unknown)}")
+                if stale:
+                    parts.append(f"nothing to silence for {', '.join(stale)}")
+                detail = "; ".join(parts)
             kept.append(
                 Finding(
                     rule=unused.rule.id,

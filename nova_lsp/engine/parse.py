@@ -8,6 +8,7 @@ The checks resolve names themselves from the tree, so they need none of it.
 
 from __future__ import annotations
 
+import ast
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -43,13 +44,23 @@ def parse(document: Document) -> nodes.Module | SyntaxProblem:
     return module
 
 
+def quick_syntax_check(document: Document) -> SyntaxProblem | None:
+    """Whether the text parses, using only CPython's parser (no astroid tree is built)."""
+    try:
+        ast.parse(document.text, document.path)
+    except (SyntaxError, ValueError) as exc:
+        return _syntax_problem(document, exc)
+    return None
+
+
 def _syntax_problem(document: Document, error) -> SyntaxProblem:
     if isinstance(error, SyntaxError):
         line = max((error.lineno or 1) - 1, 0)
         # SyntaxError.offset is 1-based and counts code points of the line for str input
         col = max((error.offset or 1) - 1, 0)
         col = min(col, len(document.line(line)))
-        return SyntaxProblem(line, col, f"{type(error).__name__}: {error.msg}")
+        kind = "" if type(error) is SyntaxError else f"{type(error).__name__}: "
+        return SyntaxProblem(line, col, f"{kind}{error.msg}")
     return SyntaxProblem(0, 0, f"cannot parse: {error}")
 
 

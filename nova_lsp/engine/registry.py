@@ -31,6 +31,7 @@ class Example:
     title: str
     bad: str
     good: str
+    select: tuple[str, ...] = ()  # rules enabled when running it (default: the rule alone)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def load_rule(path: Path) -> Rule:
     except ValueError as exc:
         raise RuleError(f"{path}: {exc}") from None
     examples = tuple(
-        Example(ex.get("title", ""), ex.get("bad", ""), ex.get("good", ""))
+        Example(ex.get("title", ""), ex.get("bad", ""), ex.get("good", ""), tuple(ex.get("select", ())))
         for ex in data.get("example", [])
     )
     return Rule(

@@ -29,13 +29,13 @@ def test_every_rule_has_examples_and_docs():
 def test_bad_example_flags_marked_lines(rule, index, example):
     expected = expected_lines(example.bad, rule.id)
     assert expected, f"{rule.id} example {index}: bad code has no '# expect: {rule.id}' marker"
-    analysis = run(example.bad, select=rule.id, dedent=False)
+    analysis = run(example.bad, select=list(example.select) or rule.id, dedent=False)
     assert not analysis.errors
     assert lines_of(analysis, rule.id) == expected
 
 
 @pytest.mark.parametrize(("rule", "index", "example"), [c for c in CASES if c.values[2].good.strip()])
 def test_good_example_is_clean(rule, index, example):
-    analysis = run(example.good, select=rule.id, dedent=False)
+    analysis = run(example.good, select=list(example.select) or rule.id, dedent=False)
     assert not analysis.errors
     assert lines_of(analysis, rule.id) == []

@@ -1,0 +1,79 @@
+"""Results cached by content: (sha256 of the file's bytes) within (tool version, config hash).
+
+One JSON file per configuration fingerprint under the cache directory.  JSON, never pickle:
+the cache usually lives inside the checked workspace, and loading it must not run code.
+A corrupt or foreign cache file is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from nova_lsp import __version__
+from nova_lsp.engine.model import Analysis
+from nova_lsp.engine.serialize import analysis_from_dict, analysis_to_dict
+
+FORMAT = 1
+MAX_ENTRIES = 50_000
+
+
+def content_key(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class ResultCache:
+    def __init__(self, directory: Path, config_fingerprint: str) -> None:
+        self.directory = directory
+        self.file = directory / f"v{FORMAT}" / f"{config_fingerprint}.json"
+        self._entries: dict[str, dict] = {}
+        self._dirty = False
+        self._used: set[str] = set()
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict) and data.get("version") == __version__ and isinstance(data.get("entries"), dict):
+            self._entries = data["entries"]
+
+    def get(self, key: str) -> Analysis | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        try:
+            analysis = analysis_from_dict(entry)
+        except (KeyError, TypeError, ValueError):
+            return None
+        self._used.add(key)
+        return analysis
+
+    def put(self, key: str, analysis: Analysis) -> None:
+        self._entries[key] = analysis_to_dict(analysis)
+        self._used.add(key)
+        self._dirty = True
+
+    def save(self) -> None:
+        """Write the cache atomically; past ``MAX_ENTRIES`` keep only this run's entries."""
+        if not self._dirty:
+            return
+        entries = self._entries
+        if len(entries) > MAX_ENTRIES:
+            entries = {k: v for k, v in entries.items() if k in self._used}
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            tag = self.directory / "CACHEDIR.TAG"
+            if not tag.exists():
+                tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# nova-lsp cache\n")
+                (self.directory / ".gitignore").write_text("*\n")
+            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"version": __version__, "entries": entries}, handle, separators=(",", ":"))
+            os.replace(tmp, self.file)
+        except OSError:
+            pass  # a read-only tree: run without a cache

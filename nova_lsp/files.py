@@ -1,0 +1,129 @@
+"""Finding and reading the Python files to check (the CLI's and the workspace check's I/O).
+
+Directories are walked without following symbolic links; a linked *file* is checked only when
+its target lies inside the root it was found under, so a workspace cannot point the tool at
+files elsewhere on the machine, and link loops cannot hang the walk.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from nova_lsp.document import DecodeError, decode_source
+
+MAX_FILE_BYTES = 10 * 1024 * 1024  # larger files are reported, not parsed
+
+
+class SourceError(Exception):
+    """A file that cannot be read as Python source; the message says why."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+
+
+def is_excluded(path: Path, patterns: Iterable[str], root: Path | None) -> bool:
+    """True when a component name or the root-relative path matches an exclude glob."""
+    parts = path.parts
+    rel = None
+    if root is not None:
+        try:
+            rel = path.absolute().relative_to(root).as_posix()
+        except (ValueError, OSError):
+            rel = None
+    for pattern in patterns:
+        pat = pattern.rstrip("/")
+        if "/" in pat:
+            if rel is not None and (fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat + "/*")):
+                return True
+            continue
+        if any(fnmatch.fnmatch(part, pat) for part in parts):
+            return True
+    return False
+
+
+def discover(paths: Iterable[str], excludes: Iterable[str], root: str | None) -> tuple[list[Path], list[Problem]]:
+    """Python files under ``paths`` (files given explicitly are always included)."""
+    excludes = tuple(excludes)
+    root_path = Path(root).resolve() if root else None
+    found: list[Path] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+
+    def add(p: Path) -> None:
+        key = os.path.normpath(str(p))
+        if key not in seen:
+            seen.add(key)
+            found.append(p)
+
+    for raw in paths:
+        given = Path(raw)
+        if not os.path.lexists(given):
+            problems.append(Problem(str(given), "no such file or directory"))
+            continue
+        if given.is_file():
+            add(given)
+            continue
+        if not given.is_dir():
+            problems.append(Problem(str(given), "not a regular file or directory (broken link?)"))
+            continue
+        for path in _walk(given, excludes, root_path, problems):
+            add(path)
+    return found, problems
+
+
+def _walk(top: Path, excludes, root: Path | None, problems: list[Problem]) -> Iterator[Path]:
+    top_real = top.resolve()
+
+    def onerror(exc: OSError) -> None:
+        problems.append(Problem(exc.filename or str(top), f"cannot read directory: {exc.strerror or exc}"))
+
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False, onerror=onerror):
+        base = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not is_excluded(base / d, excludes, root))
+        for name in sorted(filenames):
+            if not name.endswith(".py"):
+                continue
+            path = base / name
+            if is_excluded(path, excludes, root):
+                continue
+            if path.is_symlink():
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    problems.append(Problem(str(path), "broken or looping symbolic link"))
+                    continue
+                if not target.is_relative_to(top_real):
+                    problems.append(Problem(str(path), "symbolic link points outside the checked tree; skipped"))
+                    continue
+            yield path
+
+
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise SourceError(f"file is {size} bytes, over the {limit}-byte limit; skipped")
+        with open(path, "rb") as handle:
+            return handle.read(limit + 1)
+    except SourceError:
+        raise
+    except IsADirectoryError:
+        raise SourceError("is a directory") from None
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+
+
+def read_source(path: Path, limit: int = MAX_FILE_BYTES) -> str:
+    """The decoded text of a Python file, or ``SourceError`` naming the reason."""
+    data = read_bytes(path, limit)
+    try:
+        return decode_source(data)
+    except DecodeError as exc:
+        raise SourceError(str(exc)) from None

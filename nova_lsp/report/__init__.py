@@ -1,0 +1,63 @@
+"""Reporters: turn checked files into text, JSON, SARIF or GitHub annotations.
+
+A reporter gets a ``Report`` (findings per file, errors, the rules) and returns a string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from nova_lsp.engine.model import Finding
+from nova_lsp.engine.registry import Rule
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str  # as the user gave it / relative to the working directory, POSIX separators
+    findings: tuple[Finding, ...]
+    lines: tuple[str, ...] = ()  # source lines (for carets and fingerprints)
+
+
+@dataclass(frozen=True)
+class Report:
+    files: tuple[FileResult, ...]
+    errors: tuple[tuple[str, str], ...]  # (path, message)
+    rules: tuple[Rule, ...]
+    docs_url: str = ""
+    checked: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def all_findings(self):
+        for result in self.files:
+            for finding in result.findings:
+                yield result, finding
+
+
+def help_url(rule: Rule, docs_url: str) -> str | None:
+    if docs_url:
+        return docs_url.format(id=rule.id, name=rule.name)
+    return rule.cwe_url
+
+
+def fingerprints(result: FileResult) -> list[str]:
+    """A line-shift-proof fingerprint per finding: rule, path, the stripped source line and
+    the flagged text, numbered among identical ones in the file."""
+    seen: dict[str, int] = {}
+    prints = []
+    for finding in result.findings:
+        line = result.lines[finding.span.start_line].strip() if finding.span.start_line < len(result.lines) else ""
+        base = "\x1f".join((finding.rule, result.path, line, finding.message))
+        digest = hashlib.sha256(base.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        seen[digest] = seen.get(digest, 0) + 1
+        prints.append(f"{digest}:{seen[digest]}")
+    return prints
+
+
+def escape_control(text: str, keep_tabs: bool = False) -> str:
+    """Make control characters (newlines, ANSI escapes) visible so they cannot forge output."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or (keep_tabs and ch == "\t") else repr(ch)[1:-1] for ch in text
+    )

@@ -1,0 +1,47 @@
+"""``--format json``: one document, positions 1-based, columns in code points."""
+
+from __future__ import annotations
+
+import json
+
+from nova_lsp import __version__
+from nova_lsp.report import Report
+
+
+def _edit(edit) -> dict:
+    return {
+        "line": edit.span.start_line + 1,
+        "column": edit.span.start_col + 1,
+        "end_line": edit.span.end_line + 1,
+        "end_column": edit.span.end_col + 1,
+        "new_text": edit.new_text,
+    }
+
+
+def render(report: Report) -> str:
+    findings = []
+    for result, f in report.all_findings():
+        findings.append(
+            {
+                "rule": f.rule,
+                "name": f.name,
+                "cwe": list(f.cwe),
+                "severity": f.severity.label,
+                "path": result.path,
+                "line": f.span.start_line + 1,
+                "column": f.span.start_col + 1,
+                "end_line": f.span.end_line + 1,
+                "end_column": f.span.end_col + 1,
+                "message": f.message,
+                "fixes": [
+                    {"title": fix.title, "kind": fix.kind.value, "edits": [_edit(e) for e in fix.edits]}
+                    for fix in f.fixes
+                ],
+            }
+        )
+    payload = {
+        "version": __version__,
+        "findings": findings,
+        "errors": [{"path": p, "message": m} for p, m in report.errors],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
