@@ -9,6 +9,7 @@ from dataclasses import replace
 from nova_lsp.config import ActiveRule, Config
 from nova_lsp.document import Document
 from nova_lsp.engine.context import CheckContext
+from nova_lsp.fixes import attach_fixes
 from nova_lsp.engine.model import Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Severity, Span
 from nova_lsp.engine.parse import NodeIndex, SyntaxProblem, parse, quick_syntax_check
 from nova_lsp.engine.registry import Registry, load_registry
@@ -63,7 +64,7 @@ def _analyze(document: Document, config: Config, registry: Registry) -> Analysis
             for finding in act.rule.runner(ctx):
                 if act.severity is not None:
                     finding = replace(finding, severity=act.severity)
-                findings.append(finding)
+                findings.append(attach_fixes(finding, ctx))
         except RecursionError:
             errors.append(AnalysisError(f"rule {act.rule.id} skipped: code is nested too deeply"))
         except Exception as exc:  # a bug in one check must not hide the others' findings
