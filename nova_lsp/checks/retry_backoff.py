@@ -1,0 +1,602 @@
+"""Retries with no wait between attempts (CWE-400): hand-written retry loops and the
+``retrying`` / ``tenacity`` decorators without a wait argument.
+
+A loop is a retry when it is a ``while`` loop or counts attempts (``for _ in range(n)``,
+``itertools.count()``), contains a ``try`` whose successful path leaves the loop (``return``,
+``break``, a ``while not done`` flag set) and has a handler that lets control come back to
+the loop head (it does not always ``raise``/``return``/``break``).  Such a loop is reported
+unless something on the way waits: a call whose name says it sleeps, waits or backs off
+(``time.sleep``, ``greenthread.sleep``, ``event.wait``, ``self._sleep``, ``utils.backoff``)
+or one of the configured ``sleep-functions`` / ``backoff-helpers``.
+
+Loops over a collection (``for host in hosts``, ``range(len(hosts))``, ``hosts[i]``) try a
+different thing each time and are not retries.  ``loopingcall.RetryDecorator`` and
+``BackOffLoopingCall`` back off by themselves and are never reported.
+
+Severity: a warning when a retried exception is transient (``transient-exceptions``: timeouts,
+connection failures, deadlocks, generation conflicts), a hint otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from astroid import nodes
+
+from nova_lsp.checks._ast import dotted, import_map, qualified
+from nova_lsp.engine.model import Severity, Span
+
+_SCOPES = (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.Lambda, nodes.ClassDef, nodes.Module)
+_LOOPS = (nodes.For, nodes.AsyncFor, nodes.While)
+_TRIES = tuple(t for t in (getattr(nodes, "Try", None), getattr(nodes, "TryStar", None)) if t is not None)
+_EXITS = (nodes.Return, nodes.Raise, nodes.Break)
+
+# A call whose last name component says it waits: sleep, backoff, wait / wait_for_* / _wait.
+_WAITING_NAME = re.compile(r"sleep|backoff|^_*wait(?:_|$)", re.IGNORECASE)
+_COUNTERS = {"range", "xrange", "count"}
+_TAKERS = {"pop", "popleft", "popitem", "get_nowait"}
+_LOG_CALL = re.compile(r"^(?:self\.)?_?(?:LOG|log|logger|LOGGER|logging)\.")
+_PROCESS_EXITS = {"sys.exit", "os._exit", "exit", "os.abort"}
+
+_RETRYING = {"retrying.retry"}
+_TENACITY = {"tenacity.retry"}
+_RETRY_OBJECTS = {"retrying.Retrying": "retrying", "tenacity.Retrying": "tenacity", "tenacity.AsyncRetrying": "tenacity"}
+
+
+# -- name matching ------------------------------------------------------------------------
+
+
+def _name_matches(written: str, full: str | None, entries) -> bool:
+    """``entries`` hold bare names (matched on the last component) or dotted names
+    (matched on the whole written or import-resolved name, or a dotted suffix of it)."""
+    last = written.rsplit(".", 1)[-1]
+    for entry in entries:
+        if "." not in entry:
+            if last == entry:
+                return True
+            continue
+        for candidate in (written, full):
+            if candidate and (candidate == entry or candidate.endswith("." + entry)):
+                return True
+    return False
+
+
+def _is_waiting_call(call: nodes.Call, extra, imports) -> bool:
+    written = dotted(call.func)
+    if written is None:
+        # ``threading.Event().wait(1)``: judge by the attribute called
+        if isinstance(call.func, nodes.Attribute):
+            written = call.func.attrname
+        else:
+            return False
+    last = written.rsplit(".", 1)[-1]
+    # ``eventlet.sleep(0)`` / ``time.sleep(0)`` only yields to other green threads
+    if "sleep" in last.lower() and len(call.args) == 1 and not call.keywords:
+        arg = call.args[0]
+        if isinstance(arg, nodes.Const) and arg.value == 0 and not isinstance(arg.value, bool):
+            return False
+    if _name_matches(written, qualified(call.func, imports), extra):
+        return True
+    return bool(_WAITING_NAME.search(last))
+
+
+# -- control flow within a loop body -------------------------------------------------------
+
+
+def _ends(stmts) -> str | None:
+    """How a statement list always ends: ``"exit"`` (raise/return/break or a process exit),
+    ``"continue"``, or None when control can fall off its end."""
+    for stmt in stmts:
+        outcome = _stmt_ends(stmt)
+        if outcome is not None:
+            return outcome
+    return None
+
+
+def _stmt_ends(stmt) -> str | None:
+    if isinstance(stmt, _EXITS):
+        return "exit"
+    if isinstance(stmt, nodes.Continue):
+        return "continue"
+    if isinstance(stmt, nodes.If):
+        return _combine([_ends(stmt.body), _ends(stmt.orelse)])
+    if isinstance(stmt, (nodes.With, nodes.AsyncWith)):
+        if _reraises(stmt):
+            return "exit"
+        return _ends(stmt.body)
+    if isinstance(stmt, _TRIES):
+        final = _ends(stmt.finalbody)
+        if final:
+            return final
+        body = _ends(stmt.body) or _ends(stmt.orelse)
+        return _combine([body] + [_ends(h.body) for h in stmt.handlers])
+    if isinstance(stmt, nodes.Expr) and isinstance(stmt.value, nodes.Call):
+        if dotted(stmt.value.func) in _PROCESS_EXITS:
+            return "exit"
+    return None
+
+
+def _combine(outcomes) -> str | None:
+    """Branches that all leave: "exit" if every one exits, else "continue"."""
+    if None in outcomes:
+        return None
+    return "exit" if all(o == "exit" for o in outcomes) else "continue"
+
+
+def _reraises(with_node) -> bool:
+    """``with excutils.save_and_reraise_exception():`` re-raises unless told not to."""
+    for item, _ in with_node.items:
+        if isinstance(item, nodes.Call) and (dotted(item.func) or "").endswith("save_and_reraise_exception"):
+            for assign in with_node.nodes_of_class(nodes.AssignAttr):
+                if assign.attrname == "reraise":
+                    return False
+            return True
+    return False
+
+
+def _walk(stmts, skip_loops: bool):
+    """Nodes under ``stmts`` without entering nested functions/classes (nor nested loops
+    when ``skip_loops``: their ``break`` is their own)."""
+    stack = list(stmts)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in node.get_children():
+            if isinstance(child, _SCOPES):
+                continue
+            if skip_loops and isinstance(child, _LOOPS):
+                continue
+            stack.append(child)
+
+
+def _block_of(node):
+    """The statement list of ``node.parent`` that holds ``node``."""
+    parent = node.parent
+    for field in ("body", "orelse", "handlers", "finalbody"):
+        block = getattr(parent, field, None)
+        if isinstance(block, list) and node in block:
+            return block
+    return None
+
+
+def _after_try(try_node, loop):
+    """Statements run after ``try_node`` completes normally, up to the loop head, and
+    whether control surely gets back to the loop head (False: it always leaves the loop)."""
+    following = []
+    node = try_node
+    while node is not loop:
+        parent = node.parent
+        block = _block_of(node)
+        if block is None:  # in a test or an iterator: not a statement path we follow
+            return following, False
+        rest = block[block.index(node) + 1 :]
+        following.extend(rest)
+        outcome = _ends(rest)
+        if outcome == "exit":
+            return following, False
+        if outcome == "continue":
+            return following, True
+        node = parent.parent if isinstance(parent, nodes.ExceptHandler) else parent
+    return following, True
+
+
+def _exits_loop(stmts) -> bool:
+    for node in _walk(stmts, skip_loops=False):
+        if isinstance(node, nodes.Return):
+            return True
+    for node in _walk(stmts, skip_loops=True):
+        if isinstance(node, nodes.Break):
+            return True
+    return False
+
+
+def _assigned_names(stmts) -> set[str]:
+    return {n.name for n in _walk(stmts, skip_loops=False) if isinstance(n, nodes.AssignName)}
+
+
+def _names_in(node) -> set[str]:
+    if node is None:
+        return set()
+    names = {n.name for n in node.nodes_of_class(nodes.Name)}
+    if isinstance(node, nodes.Name):
+        names.add(node.name)
+    return names
+
+
+# -- loops -------------------------------------------------------------------------------
+
+
+def _counter_loop(loop, imports) -> str | None:
+    """For a ``for`` loop: "range"/"count" when it counts attempts, None when it walks data."""
+    it = loop.iter
+    if not isinstance(it, nodes.Call):
+        return None
+    name = qualified(it.func, imports) or ""
+    last = name.rsplit(".", 1)[-1]
+    if last not in _COUNTERS:
+        return None
+    if last == "count" and name not in ("itertools.count", "count"):
+        return None
+    for arg in it.args:  # range(len(hosts)) walks the hosts
+        if isinstance(arg, nodes.Call) and dotted(arg.func) == "len":
+            return None
+    if isinstance(loop.target, nodes.AssignName):
+        target = loop.target.name
+        for sub in _walk(loop.body, skip_loops=False):
+            if isinstance(sub, nodes.Subscript) and target in _names_in(sub.slice):
+                return None  # hosts[attempt]: a different candidate each time
+    return "count" if last == "count" else "range"
+
+
+def _uses_target(loop, try_node) -> bool:
+    """The counter is an input of the attempt (``bind(port)`` for ``port in range(a, b)``):
+    each pass tries a different value, not the same operation again.  Uses in log calls
+    and in comparisons (``if attempt == n - 1``) do not count."""
+    if not isinstance(loop.target, nodes.AssignName):
+        return False
+    target = loop.target.name
+    for node in _walk(try_node.body, skip_loops=False):
+        if not (isinstance(node, nodes.Name) and node.name == target):
+            continue
+        parent = node.parent
+        inert = False
+        while parent is not None and parent is not try_node:
+            if isinstance(parent, nodes.Compare):
+                inert = True
+                break
+            if isinstance(parent, nodes.Call) and _LOG_CALL.match(dotted(parent.func) or ""):
+                inert = True
+                break
+            parent = parent.parent
+        if not inert:
+            return True
+    return False
+
+
+def _consumes_items(try_node) -> bool:
+    """``queue.pop(0)`` / ``next(it)`` in the attempt: each pass takes a new item."""
+    for node in _walk(try_node.body, skip_loops=False):
+        if isinstance(node, nodes.Call):
+            func = node.func
+            if isinstance(func, nodes.Attribute) and func.attrname in _TAKERS:
+                return True
+            if isinstance(func, nodes.Name) and func.name == "next":
+                return True
+    return False
+
+
+def _changes_input(handler, try_node) -> bool:
+    """The handler rewrites an argument of the attempt from itself (``value = value[:-1]``):
+    the next pass tries a different input, which is a search, not a retry."""
+    rewritten = set()
+    for node in _walk(handler.body, skip_loops=False):
+        if isinstance(node, nodes.Assign):
+            for target in node.targets:
+                if isinstance(target, nodes.AssignName) and target.name in _names_in(node.value):
+                    rewritten.add(target.name)
+        elif isinstance(node, nodes.AugAssign) and isinstance(node.target, nodes.AssignName):
+            rewritten.add(node.target.name)
+    if not rewritten:
+        return False
+    for node in _walk(try_node.body, skip_loops=False):
+        if isinstance(node, nodes.Call) and not _LOG_CALL.match(dotted(node.func) or ""):
+            for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+                if _names_in(arg) & rewritten:
+                    return True
+    return False
+
+
+def _range_count(loop) -> int | None:
+    it = loop.iter
+    if isinstance(it, nodes.Call) and len(it.args) == 1 and isinstance(it.args[0], nodes.Const):
+        value = it.args[0].value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _is_forever(test) -> bool:
+    return isinstance(test, nodes.Const) and bool(test.value) and test.value is not None
+
+
+def _has_attempt_guard(loop, counters: set[str]) -> bool:
+    """An ``if <compare involving a counter>:`` that raises/returns/breaks, in the loop."""
+    for node in _walk(loop.body, skip_loops=True):
+        if isinstance(node, nodes.If) and _ends(node.body) == "exit":
+            if _names_in(node.test) & counters:
+                return True
+    return False
+
+
+def _counters(loop) -> set[str]:
+    names = set()
+    for node in _walk(loop.body, skip_loops=True):
+        if isinstance(node, nodes.AugAssign) and isinstance(node.target, nodes.AssignName):
+            names.add(node.target.name)
+    return names
+
+
+def _bound(loop, kind) -> str:
+    if kind == "range":
+        count = _range_count(loop)
+        return f"at most {count} attempts" if count is not None else "bounded attempts"
+    counters = _counters(loop)
+    if kind == "count" and isinstance(loop.target, nodes.AssignName):
+        counters.add(loop.target.name)
+    if isinstance(loop, nodes.While) and _names_in(loop.test) & counters:
+        return "bounded attempts"
+    if _has_attempt_guard(loop, counters):
+        return "bounded attempts"
+    return "unbounded: no attempt limit"
+
+
+def _handler_types(handler) -> list:
+    """The exception expressions of a handler; ``[None]`` for a bare ``except:``."""
+    if handler.type is None:
+        return [None]
+    return list(handler.type.elts) if isinstance(handler.type, nodes.Tuple) else [handler.type]
+
+
+def _expand(node, imports) -> list[tuple[str, str | None]]:
+    """Written and import-resolved names of an exception expression; a local name bound to
+    a tuple of exceptions (``retry_excs = (A, B)``) expands to its members."""
+    name = dotted(node)
+    if name is None:
+        return []
+    out = [(name, qualified(node, imports))]
+    if isinstance(node, nodes.Name):
+        try:
+            _, assigns = node.lookup(node.name)
+        except Exception:  # pragma: no cover - defensive: lookup never imports, but be safe
+            assigns = ()
+        for assign in assigns:
+            value = getattr(assign.parent, "value", None) if isinstance(assign, nodes.AssignName) else None
+            if isinstance(value, (nodes.Tuple, nodes.List)):
+                for elt in value.elts:
+                    sub = dotted(elt)
+                    if sub is not None:
+                        out.append((sub, qualified(elt, imports)))
+    return out
+
+
+def _describe(names: list[str]) -> str:
+    if not names:
+        return "any exception"
+    quoted = [f"`{n}`" for n in names]
+    if len(quoted) == 1:
+        return quoted[0]
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _loop_header_span(doc, loop) -> Span:
+    line = max((loop.lineno or 1) - 1, 0)
+    text = doc.line(line)
+    start = doc.col_from_utf8(line, loop.col_offset or 0)
+    end = len(text.rstrip())
+    # stop at a trailing comment if there is an obvious one after the colon
+    colon = text.rfind(":", start, end)
+    hash_pos = text.find("#", colon if colon >= 0 else start)
+    if colon >= 0 and hash_pos > colon:
+        end = colon + 1
+    return Span(line, start, line, max(end, start + 1))
+
+
+def _loop_findings(ctx, imports, transient, waiting_loops):
+    doc = ctx.document
+    tries_by_loop: dict[int, list] = {}
+    loops: dict[int, object] = {}
+    for try_node in ctx.index.of(*_TRIES):
+        child, node = try_node, try_node.parent
+        while node is not None and not isinstance(node, _SCOPES) and not isinstance(node, _LOOPS):
+            child, node = node, node.parent
+        if isinstance(node, _LOOPS) and child in node.body:
+            tries_by_loop.setdefault(id(node), []).append(try_node)
+            loops[id(node)] = node
+
+    for key, try_nodes in tries_by_loop.items():
+        loop = loops[key]
+        if key in waiting_loops:
+            continue
+        if isinstance(loop, nodes.While):
+            kind = "forever" if _is_forever(loop.test) else "while"
+            flags = _names_in(loop.test)
+        else:
+            kind = _counter_loop(loop, imports)
+            if kind is None:
+                continue
+            flags = set()
+        retried: list[str] = []
+        written_seen: set[str] = set()
+        any_transient = False
+        bare = False
+        for try_node in try_nodes:
+            following, comes_back = _after_try(try_node, loop)
+            success = list(try_node.body) + list(try_node.orelse) + following
+            if not (_exits_loop(success) or (flags and _assigned_names(success) & flags)):
+                continue
+            if _consumes_items(try_node) or (kind in ("range", "count") and _uses_target(loop, try_node)):
+                continue
+            for handler in try_node.handlers:
+                outcome = _ends(handler.body)
+                if outcome == "exit" or (outcome is None and not comes_back):
+                    continue
+                if _changes_input(handler, try_node):
+                    continue
+                for type_node in _handler_types(handler):
+                    if type_node is None:
+                        bare = True
+                        continue
+                    expanded = _expand(type_node, imports)
+                    if not expanded:
+                        continue
+                    written = expanded[0][0]
+                    if written not in written_seen:
+                        written_seen.add(written)
+                        retried.append(written)
+                    if any(_name_matches(w, q, transient) for w, q in expanded):
+                        any_transient = True
+        if not retried and not bare:
+            continue
+        exc = _describe(retried)
+        if bare:
+            exc = "any exception (bare `except:`)" if not retried else exc + " and any exception (bare `except:`)"
+        if kind == "forever":
+            how = "in a `while True` loop"
+        elif kind == "while":
+            how = "in a `while` loop"
+        else:
+            how = "in a `for` loop over `" + ("range(...)" if kind == "range" else "itertools.count()") + "`"
+        bound = _bound(loop, kind if kind in ("range", "count") else "while")
+        yield ctx.finding(
+            _loop_header_span(doc, loop),
+            severity=None if any_transient else Severity.HINT,
+            exception=exc,
+            how=how,
+            bound=bound,
+        )
+
+
+# -- retrying / tenacity -----------------------------------------------------------------
+
+
+def _predicate_exceptions(pred, module, imports) -> list[tuple[str, str | None]]:
+    """Exceptions named in ``isinstance(e, X)`` calls of a lambda or a module function."""
+    bodies = []
+    if isinstance(pred, nodes.Lambda):
+        bodies.append(pred)
+    elif isinstance(pred, nodes.Name) and module is not None:
+        for fn in module.body:
+            if isinstance(fn, nodes.FunctionDef) and fn.name == pred.name:
+                bodies.append(fn)
+    found = []
+    for body in bodies:
+        for call in body.nodes_of_class(nodes.Call):
+            if dotted(call.func) == "isinstance" and len(call.args) == 2:
+                second = call.args[1]
+                for elt in second.elts if isinstance(second, nodes.Tuple) else [second]:
+                    found.extend(_expand(elt, imports)[:1])
+    return found
+
+
+def _decorator_parts(call, lib, module, imports):
+    """(has wait, has stop, retried exceptions or None for 'any', described predicate)."""
+    keywords = {kw.arg: kw.value for kw in call.keywords} if call is not None else {}
+    if None in keywords:  # **options: cannot tell
+        return None
+    if lib == "retrying":
+        has_wait = any(k.startswith("wait") for k in keywords)
+        has_stop = any(k.startswith("stop") for k in keywords)
+        limit = keywords.get("stop_max_attempt_number")
+        if isinstance(limit, nodes.Const) and isinstance(limit.value, int) and not isinstance(limit.value, bool):
+            has_stop = limit.value
+        pred = keywords.get("retry_on_exception")
+        if pred is None:
+            return has_wait, has_stop, [], None
+        found = _predicate_exceptions(pred, module, imports)
+        label = dotted(pred) if not found and dotted(pred) else None
+        return has_wait, has_stop, found, label
+    has_wait = "wait" in keywords
+    has_stop = "stop" in keywords
+    stop = keywords.get("stop")
+    if isinstance(stop, nodes.Call) and (dotted(stop.func) or "").endswith("stop_after_attempt"):
+        if stop.args and isinstance(stop.args[0], nodes.Const) and isinstance(stop.args[0].value, int):
+            has_stop = stop.args[0].value
+    pred = keywords.get("retry")
+    if pred is None:
+        return has_wait, has_stop, [], None
+    found = []
+    label = None
+    for cond in pred.nodes_of_class(nodes.Call) if not isinstance(pred, nodes.Call) else [pred, *pred.nodes_of_class(nodes.Call)]:
+        fname = (dotted(cond.func) or "").rsplit(".", 1)[-1]
+        if fname == "retry_if_exception_type":
+            for arg in cond.args:
+                for elt in arg.elts if isinstance(arg, nodes.Tuple) else [arg]:
+                    found.extend(_expand(elt, imports)[:1])
+        elif fname == "retry_if_exception" and cond.args:
+            found.extend(_predicate_exceptions(cond.args[0], module, imports))
+    if not found:
+        label = "the `retry=` condition"
+    return has_wait, has_stop, found, label
+
+
+def _is_decorator(node) -> bool:
+    return isinstance(node.parent, nodes.Decorators)
+
+
+def _decorator_findings(ctx, imports, transient):
+    module = ctx.module
+    candidates = []  # (node, call or None, lib, what)
+    for call in ctx.index.of(nodes.Call):
+        name = qualified(call.func, imports)
+        if name in _RETRYING:
+            candidates.append((call, call, "retrying", "`@retrying.retry(...)`" if _is_decorator(call) else "`retrying.retry(...)`"))
+        elif name in _TENACITY:
+            candidates.append((call, call, "tenacity", "`@tenacity.retry(...)`" if _is_decorator(call) else "`tenacity.retry(...)`"))
+        elif name in _RETRY_OBJECTS:
+            lib = _RETRY_OBJECTS[name]
+            candidates.append((call, call, lib, f"`{name}`"))
+    for fn in ctx.index.of(nodes.FunctionDef, nodes.AsyncFunctionDef):
+        if fn.decorators is None:
+            continue
+        for deco in fn.decorators.nodes:
+            if isinstance(deco, nodes.Call):
+                continue
+            name = qualified(deco, imports)
+            if name in _RETRYING:
+                candidates.append((deco, None, "retrying", "`@retrying.retry`"))
+            elif name in _TENACITY:
+                candidates.append((deco, None, "tenacity", "`@tenacity.retry`"))
+    for node, call, lib, what in candidates:
+        parts = _decorator_parts(call, lib, module, imports)
+        if parts is None:
+            continue
+        has_wait, has_stop, found, label = parts
+        if has_wait:
+            continue
+        names = []
+        for written, _ in found:
+            if written not in names:
+                names.append(written)
+        exc = _describe(names) if names else (f"whatever {label} accepts" if label else "any exception")
+        is_transient = any(_name_matches(w, q, transient) for w, q in found)
+        how = f"by {what}"
+        if has_stop is True:
+            bound = "bounded attempts"
+        elif has_stop:
+            bound = f"at most {has_stop} attempts"
+        else:
+            bound = "unbounded: no stop condition"
+        yield ctx.finding(
+            node,
+            severity=None if is_transient else Severity.HINT,
+            exception=exc,
+            how=how,
+            bound=bound,
+        )
+
+
+# -- entry point -------------------------------------------------------------------------
+
+
+def _waiting_loops(ctx, imports, extra) -> set[int]:
+    """ids of loops with a waiting call anywhere inside them (same function)."""
+    marked: set[int] = set()
+    for call in ctx.index.of(nodes.Call):
+        if not _is_waiting_call(call, extra, imports):
+            continue
+        node = call.parent
+        while node is not None and not isinstance(node, _SCOPES):
+            if isinstance(node, _LOOPS):
+                marked.add(id(node))
+            node = node.parent
+    return marked
+
+
+def check(ctx):
+    options = ctx.options
+    imports = import_map(ctx)
+    transient = tuple(options.get("transient-exceptions", ()))
+    extra_waits = tuple(options.get("sleep-functions", ())) + tuple(options.get("backoff-helpers", ()))
+    waiting = _waiting_loops(ctx, imports, extra_waits)
+    yield from _loop_findings(ctx, imports, transient, waiting)
+    yield from _decorator_findings(ctx, imports, transient)
