@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import tokenize
 from dataclasses import replace
 
 from nova_lsp.config import ActiveRule, Config
 from nova_lsp.document import Document
 from nova_lsp.engine.context import CheckContext
 from nova_lsp.fixes import attach_fixes
+from nova_lsp.engine.lexer import lex
 from nova_lsp.engine.model import Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Severity, Span
 from nova_lsp.engine.parse import NodeIndex, SyntaxProblem, parse, quick_syntax_check
 from nova_lsp.engine.registry import Registry, load_registry
@@ -137,26 +136,14 @@ def _apply_suppressions(document: Document, findings: list[Finding], by_id: dict
     return kept, silenced
 
 
-def _comment_safe_lines(text: str) -> set[int]:
-    """0-based lines whose end is outside any string and not continued with a backslash."""
-    safe: set[int] = set()
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type in (tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT, tokenize.ENDMARKER):
-                safe.add(tok.start[0] - 1)
-    except (tokenize.TokenError, SyntaxError):
-        pass
-    return safe
-
-
 def _add_suppress_fixes(document: Document, findings: list[Finding]) -> list[Finding]:
     if not findings:
         return findings
-    safe = _comment_safe_lines(document.text)
+    unsafe = lex(document.text).open_lines
     out = []
     for finding in findings:
         line = finding.span.start_line
-        if finding.rule in (SYNTAX_ERROR, UNUSED_SUPPRESSION) or line not in safe:
+        if finding.rule in (SYNTAX_ERROR, UNUSED_SUPPRESSION) or line in unsafe:
             out.append(finding)
             continue
         start, end, new_text = suppress_edit_text(document.line(line), finding.rule)

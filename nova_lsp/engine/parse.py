@@ -1,9 +1,10 @@
 """Parse a text once into an astroid tree and index its nodes by class in one walk.
 
-We build with astroid's builder but skip its post-build step: that step caches the module in
-the global manager, resolves ``from x import *`` by loading ``x`` and infers delayed
-attribute assignments, all of which can pull modules of the analysed workspace into astroid.
-The checks resolve names themselves from the tree, so they need none of it.
+We build astroid nodes with its TreeRebuilder and skip AstroidBuilder's post-build step: that
+step caches the module in the global manager, resolves ``from x import *`` by loading ``x``
+and infers delayed attribute assignments, all of which can pull modules of the analysed
+workspace into astroid.  The checks resolve names themselves from the tree, so they need
+none of it, and nothing of the workspace is ever imported.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from astroid import nodes
-from astroid.builder import AstroidBuilder
-from astroid.exceptions import AstroidSyntaxError
 from astroid.manager import AstroidManager
+from astroid.rebuilder import TreeRebuilder
 
 from nova_lsp.document import Document
+
+
+_MANAGER = AstroidManager()
 
 
 @dataclass(frozen=True)
@@ -32,16 +35,20 @@ def parse(document: Document) -> nodes.Module | SyntaxProblem:
 
     RecursionError (pathologically deep nesting) and MemoryError propagate to the caller.
     """
-    builder = AstroidBuilder(AstroidManager(), apply_transforms=False)
     try:
-        data_build = getattr(builder, "_data_build", None)
-        if data_build is not None:
-            module, _ = data_build(document.text, "", document.path)
-        else:  # pragma: no cover - older/newer astroid without the private helper
-            module = builder.string_build(document.text, "", document.path)
-    except AstroidSyntaxError as exc:
-        return _syntax_problem(document, exc.error)
-    return module
+        tree = ast.parse(document.text + "\n", document.path, type_comments=True)
+    except SyntaxError as exc:
+        if "type:" not in (exc.text or ""):
+            return _syntax_problem(document, exc)
+        try:  # a misplaced `# type:` comment must not make the whole file unparseable
+            tree = ast.parse(document.text + "\n", document.path)
+        except SyntaxError as exc2:
+            return _syntax_problem(document, exc2)
+    except ValueError as exc:  # e.g. source code string cannot contain null bytes
+        return _syntax_problem(document, exc)
+    # TreeRebuilder turns the CPython tree into astroid nodes; unlike AstroidBuilder it does
+    # not bootstrap astroid's builtins model (over a second per process), which no check uses.
+    return TreeRebuilder(_MANAGER, document.text).visit_module(tree, "", document.path, False)
 
 
 def quick_syntax_check(document: Document) -> SyntaxProblem | None:

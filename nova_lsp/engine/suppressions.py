@@ -1,17 +1,16 @@
 """Inline suppressions: ``# nova-lsp: ignore[NOVA001,log-sensitive-data]`` or a bare
 ``# nova-lsp: ignore`` silencing every rule on that line.
 
-Comments are found with the tokenizer, so the marker inside a string does not count.  A
+Comments are found with the engine's lexer, so the marker inside a string does not count.  A
 finding is silenced by a suppression on the line where the finding starts.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
 from dataclasses import dataclass, field
 
+from nova_lsp.engine.lexer import lex
 from nova_lsp.engine.model import Span
 
 MARKER = "nova-lsp:"
@@ -27,13 +26,9 @@ class Suppression:
 
 
 def comments(text: str):
-    """(line, col, comment text) of every comment; stops quietly at a tokenize error."""
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type == tokenize.COMMENT:
-                yield tok.start[0] - 1, tok.start[1], tok.string
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return
+    """(line, col, comment text) of every comment (strings are never mistaken for one)."""
+    for comment in lex(text).comments:
+        yield comment.line, comment.col, comment.text
 
 
 def find_suppressions(text: str) -> list[Suppression]:
