@@ -1,0 +1,226 @@
+"""``textDocument/codeAction`` and ``codeAction/resolve``.
+
+- One ``quickfix`` per fix of each nova-lsp diagnostic in the request, built from the edits in
+  ``Diagnostic.data`` (no analysis is re-run); the finding's preferred real fix is marked
+  ``isPreferred``.  Suppressions ("Ignore NOVA006 on this line") are quick fixes too, listed
+  after the real fixes and never preferred.
+- ``source.fixAll.nova-lsp``: every real fix (never a suppression) of the current analysis
+  that does not overlap another, checked to leave code that parses.  Its edit is computed in
+  ``codeAction/resolve`` when the client supports resolving edits (the parse check is the
+  expensive part), else eagerly.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from nova_lsp.document import apply_edits
+from nova_lsp.engine.model import Edit, Finding, Fix, FixKind
+from nova_lsp.server import convert
+from nova_lsp.server.analysis import Result
+
+if TYPE_CHECKING:
+    from nova_lsp.server.server import NovaLanguageServer
+
+log = logging.getLogger(__name__)
+
+FIX_ALL_KIND = "source.fixAll.nova-lsp"
+FIX_ALL_TITLE = "nova-lsp: fix all auto-fixable problems"
+OPTIONS = types.CodeActionOptions(
+    code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND],
+    resolve_provider=True,
+)
+
+
+def _wanted(only: list[str] | None, kind: str) -> bool:
+    if not only:
+        return True
+    return any(kind == entry or kind.startswith(entry + ".") for entry in only)
+
+
+async def code_action(ls: "NovaLanguageServer", params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    uri = params.text_document.uri
+    doc = ls.session.documents.get(uri)
+    if doc is None or not ls.session.features.code_action_literals:
+        return None
+    only = params.context.only
+    actions: list[types.CodeAction] = []
+    if _wanted(only, types.CodeActionKind.QuickFix):
+        actions.extend(quick_fixes(ls, params, doc.version))
+    if _wanted(only, FIX_ALL_KIND):
+        action = await fix_all_action(ls, uri)
+        if action is not None:
+            actions.append(action)
+    return actions
+
+
+# -- quick fixes --------------------------------------------------------------------------------
+
+
+def _stored_fixes(ls: "NovaLanguageServer", uri: str, diag: types.Diagnostic) -> list[convert.FixData]:
+    """Fixes of the stored finding behind ``diag`` (for clients that drop ``data``)."""
+    result = ls.scheduler.result(uri)
+    if not ls.scheduler.is_current(uri, result):
+        return []
+    encoding = ls.session.encoding
+    for finding in result.findings:
+        if finding.rule == diag.code and convert.same_range(
+            convert.to_range(result.document, finding.span, encoding), diag.range
+        ):
+            return [convert.fix_from_finding(result.document, fix, encoding) for fix in finding.fixes]
+    return []
+
+
+def _diagnostics_in_range(ls: "NovaLanguageServer", uri: str, rng: types.Range) -> list[types.Diagnostic]:
+    result = ls.scheduler.result(uri)
+    if not ls.scheduler.is_current(uri, result):
+        return []
+    start = (rng.start.line, rng.start.character)
+    end = (rng.end.line, rng.end.character)
+    return [
+        d
+        for d in result.diagnostics
+        if (d.range.start.line, d.range.start.character) <= end and start <= (d.range.end.line, d.range.end.character)
+    ]
+
+
+def quick_fixes(ls: "NovaLanguageServer", params: types.CodeActionParams, version: int | None) -> list[types.CodeAction]:
+    uri = params.text_document.uri
+    features = ls.session.features
+    diagnostics = [d for d in params.context.diagnostics if d.source == convert.SOURCE]
+    if not params.context.diagnostics:
+        diagnostics = _diagnostics_in_range(ls, uri, params.range)
+    fixes: list[types.CodeAction] = []
+    suppressions: list[types.CodeAction] = []
+    seen: set[tuple] = set()
+    for diag in diagnostics:
+        parsed = convert.fixes_from_data(diag.data)
+        if parsed is None:
+            fix_list = _stored_fixes(ls, uri, diag)
+        else:
+            data_version, fix_list = parsed
+            if data_version is not None and data_version != version:
+                continue  # edits for an older text; fresh diagnostics are on their way
+        for fix in fix_list:
+            identity = (
+                fix.title,
+                tuple((e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character, e.new_text) for e in fix.edits),
+            )
+            if identity in seen:
+                continue
+            seen.add(identity)
+            is_fix = fix.kind == FixKind.FIX.value
+            action = types.CodeAction(
+                title=fix.title,
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diag],
+                is_preferred=True if (is_fix and fix.preferred and features.code_action_preferred) else None,
+                edit=convert.workspace_edit(uri, version, list(fix.edits), features.document_changes),
+            )
+            (fixes if is_fix else suppressions).append(action)
+    return fixes + suppressions
+
+
+# -- fix all ------------------------------------------------------------------------------------
+
+
+def _main_fix(finding: Finding) -> Fix | None:
+    real = [fix for fix in finding.fixes if fix.kind == FixKind.FIX and fix.edits]
+    if not real:
+        return None
+    for fix in real:
+        if fix.preferred:
+            return fix
+    return real[0]
+
+
+def _offsets(result: Result, edit: Edit) -> tuple[int, int]:
+    doc = result.document
+    return doc.offset(edit.span.start_line, edit.span.start_col), doc.offset(edit.span.end_line, edit.span.end_col)
+
+
+def _conflicts(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    if a == b:
+        return False  # the same edit twice (e.g. one import two fixes need) is applied once
+    (s1, e1, _), (s2, e2, _) = a, b
+    return s1 == s2 or (s1 < e2 and s2 < e1)
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def fix_all_edits(result: Result) -> list[Edit]:
+    """Edits of every non-overlapping real fix of ``result`` whose combination parses."""
+    chosen: list[tuple[Fix, list[tuple[int, int, str]]]] = []
+    taken: list[tuple[int, int, str]] = []
+    for finding in result.findings:
+        fix = _main_fix(finding)
+        if fix is None:
+            continue
+        spans = [(*_offsets(result, e), e.new_text) for e in fix.edits]
+        if any(_conflicts(s, t) for s in spans for t in taken):
+            continue
+        chosen.append((fix, spans))
+        taken.extend(spans)
+
+    def edits_of(fixes) -> list[Edit]:
+        unique: dict[tuple, Edit] = {}
+        for fix, _ in fixes:
+            for edit in fix.edits:
+                unique.setdefault((edit.span, edit.new_text), edit)
+        return list(unique.values())
+
+    text = result.document.text
+    edits = edits_of(chosen)
+    if not edits or _parses(apply_edits(text, edits)):
+        return edits
+    # the combination does not parse: keep adding fixes one at a time while it still does
+    kept: list = []
+    for item in chosen:
+        candidate = edits_of(kept + [item])
+        if _parses(apply_edits(text, candidate)):
+            kept.append(item)
+    return edits_of(kept)
+
+
+def _has_real_fix(result: Result) -> bool:
+    return any(_main_fix(f) is not None for f in result.findings)
+
+
+async def fix_all_action(ls: "NovaLanguageServer", uri: str) -> types.CodeAction | None:
+    result = await ls.scheduler.current_result(uri)
+    if result is None or not _has_real_fix(result):
+        return None
+    action = types.CodeAction(title=FIX_ALL_TITLE, kind=FIX_ALL_KIND)
+    if ls.session.features.code_action_resolve_edit:
+        action.data = {"uri": uri, "version": result.version, "fixAll": True}
+        return action
+    return _fill_fix_all(ls, action, uri, result)
+
+
+def _fill_fix_all(ls: "NovaLanguageServer", action: types.CodeAction, uri: str, result: Result) -> types.CodeAction:
+    edits = [convert.text_edit(result.document, e, ls.session.encoding) for e in fix_all_edits(result)]
+    action.edit = convert.workspace_edit(uri, result.version, edits, ls.session.features.document_changes)
+    return action
+
+
+async def resolve_code_action(ls: "NovaLanguageServer", action: types.CodeAction) -> types.CodeAction:
+    data: Any = action.data
+    if action.edit is not None or not isinstance(data, dict) or not data.get("fixAll"):
+        return action
+    uri = data.get("uri")
+    if not isinstance(uri, str) or uri not in ls.session.documents:
+        return action
+    result = await ls.scheduler.current_result(uri)
+    if result is None:
+        return action
+    return _fill_fix_all(ls, action, uri, result)

@@ -1,0 +1,216 @@
+"""Session state, changed only on the event loop: open documents, settings, client features.
+
+Open documents are immutable snapshots (``OpenDocument``) replaced on every change, so the
+analysis thread can be handed one without copying or locking.  The server keeps its own text
+store instead of pygls' workspace documents: changes are applied with the same line splitting
+and column conversions the engine uses, and a ``didChange`` for a document that was never
+opened is ignored instead of failing.
+
+Configuration of a document = ``[tool.nova-lsp]`` of its nearest ``pyproject.toml`` (as the
+CLI reads it) overlaid with the editor's settings.  ``generation`` counts configuration
+changes; an analysis started under an older generation is never published.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from pygls.uris import to_fs_path
+
+from nova_lsp.config import Config, ConfigError, discover_config
+from nova_lsp.document import Document
+from nova_lsp.files import is_excluded
+from nova_lsp.server import settings as settings_mod
+from nova_lsp.server.capabilities import ClientFeatures
+from nova_lsp.server.convert import ConvertOptions, apply_content_change
+
+log = logging.getLogger(__name__)
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+@dataclass(frozen=True)
+class OpenDocument:
+    uri: str
+    text: str
+    version: int | None
+    language_id: str = "python"
+    path: str | None = None  # file-system path, None for untitled/virtual documents
+
+    @property
+    def is_python(self) -> bool:
+        if self.language_id == "python":
+            return True
+        return (self.path or self.uri).endswith(PYTHON_SUFFIXES)
+
+    def document(self) -> Document:
+        return Document(self.text, self.path or self.uri, self.version)
+
+
+def uri_to_path(uri: str) -> str | None:
+    if not uri.startswith("file:"):
+        return None
+    try:
+        return to_fs_path(uri)
+    except Exception:  # a malformed URI is not a file we can find a config for
+        return None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one analysis needs; handed to a worker thread."""
+
+    uri: str
+    path: str
+    version: int | None
+    text: str
+    config: Config
+    generation: int
+    options: ConvertOptions
+
+    @property
+    def key(self) -> tuple[int | None, int]:
+        return (self.version, self.generation)
+
+
+@dataclass
+class Session:
+    features: ClientFeatures = field(default_factory=ClientFeatures)
+    encoding: str = "utf-16"
+    documents: dict[str, OpenDocument] = field(default_factory=dict)
+    workspace_folders: list[str] = field(default_factory=list)  # file-system paths
+    settings: settings_mod.ServerSettings = field(default_factory=settings_mod.ServerSettings)
+    generation: int = 0
+    settings_ready: bool = False  # the first workspace/configuration answer has arrived
+    report_problem: Callable[[str], None] = lambda message: None
+    _layers: dict[str, dict[str, Any]] = field(default_factory=lambda: {"initializationOptions": {}, "configuration": {}})
+    _project_configs: dict[str, Config] = field(default_factory=dict)
+    _effective: dict[str, Config] = field(default_factory=dict)
+
+    # -- documents -----------------------------------------------------------------------
+
+    def open(self, uri: str, text: str, version: int | None, language_id: str) -> OpenDocument:
+        doc = OpenDocument(uri, text, version, language_id or "", uri_to_path(uri))
+        self.documents[uri] = doc
+        return doc
+
+    def change(self, uri: str, version: int | None, changes) -> OpenDocument | None:
+        doc = self.documents.get(uri)
+        if doc is None:
+            return None
+        text = doc.text
+        for change in changes:
+            text = apply_content_change(text, change, self.encoding)
+        doc = replace(doc, text=text, version=version)
+        self.documents[uri] = doc
+        return doc
+
+    def close(self, uri: str) -> OpenDocument | None:
+        return self.documents.pop(uri, None)
+
+    # -- settings ------------------------------------------------------------------------
+
+    def set_layer(self, name: str, raw: Any) -> list[str]:
+        """Replace one settings layer; returns the problems of the merged settings."""
+        self._layers[name] = settings_mod.unwrap(raw)
+        merged = settings_mod.merge(*self._layers.values())
+        resolved, problems = settings_mod.resolve(merged)
+        unknown = settings_mod.unknown_keys(merged)
+        if unknown:
+            log.info("ignoring editor settings nova-lsp does not use: %s", ", ".join(unknown))
+        self.settings = resolved
+        self.invalidate_config()
+        return problems
+
+    def invalidate_config(self) -> None:
+        """Forget every resolved configuration (settings or a pyproject.toml changed)."""
+        self.generation += 1
+        self._project_configs.clear()
+        self._effective.clear()
+        try:
+            from nova_lsp.config import _find_pyproject
+
+            _find_pyproject.cache_clear()
+        except (ImportError, AttributeError):  # pragma: no cover - config.py changed shape
+            pass
+
+    def _project_config(self, directory: str) -> Config:
+        config = self._project_configs.get(directory)
+        if config is None:
+            try:
+                config = discover_config(Path(directory))
+            except ConfigError as exc:
+                self.report_problem(f"{exc}; using the default configuration")
+                config = Config(root=directory)
+            except OSError as exc:
+                self.report_problem(f"cannot read the configuration for {directory}: {exc}")
+                config = Config(root=directory)
+            self._project_configs[directory] = config
+        return config
+
+    def directory_for(self, path: str | None) -> str | None:
+        if path:
+            return str(Path(path).parent)
+        return self.workspace_folders[0] if self.workspace_folders else None
+
+    def config_for(self, path: str | None) -> Config:
+        directory = self.directory_for(path)
+        key = directory or ""
+        config = self._effective.get(key)
+        if config is None:
+            base = self._project_config(directory) if directory else Config()
+            config, problem = settings_mod.overlay(base, self.settings)
+            if problem:
+                self.report_problem(f"editor settings: {problem}; using {base.source or 'the defaults'}")
+            self._effective[key] = config
+        return config
+
+    def convert_options(self, config: Config) -> ConvertOptions:
+        return ConvertOptions(
+            encoding=self.encoding,
+            related_information=self.features.related_information,
+            unnecessary_tag=self.features.unnecessary_tag,
+            data=self.features.diagnostic_data,
+            docs_url=config.docs_url,
+        )
+
+    # -- what gets analysed ----------------------------------------------------------------
+
+    def is_excluded(self, path: str | None, config: Config) -> bool:
+        if not path:
+            return False
+        file = Path(path)
+        root = Path(config.root) if config.root else None
+        patterns = config.excludes()
+        # match only below the project root, so a checkout under ".../build/..." still works
+        if root is not None:
+            try:
+                rel = file.relative_to(root)
+            except ValueError:
+                rel = Path(file.name)
+        else:
+            rel = Path(file.name)
+        plain = [p for p in patterns if "/" not in p.rstrip("/")]
+        rooted = [p for p in patterns if "/" in p.rstrip("/")]
+        return is_excluded(rel, plain, None) or (bool(rooted) and is_excluded(file, rooted, root))
+
+    def snapshot(self, uri: str) -> Snapshot | None:
+        """What to analyse for ``uri`` now, or None when it must not be analysed."""
+        doc = self.documents.get(uri)
+        if doc is None or not self.settings.enable or not doc.is_python:
+            return None
+        config = self.config_for(doc.path)
+        if self.is_excluded(doc.path, config):
+            return None
+        return Snapshot(
+            uri=uri,
+            path=doc.path or uri,
+            version=doc.version,
+            text=doc.text,
+            config=config,
+            generation=self.generation,
+            options=self.convert_options(config),
+        )

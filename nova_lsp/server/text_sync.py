@@ -1,0 +1,55 @@
+"""``textDocument/didOpen``, ``didChange``, ``didSave``, ``didClose``: keep the session's
+documents in step with the editor and tell the scheduler when to analyse.
+
+Open and change are debounced (``debounce`` ms, default 200); save analyses at once; with
+``run = "onSave"`` typing does not trigger analysis at all.  A save of ``pyproject.toml``
+re-reads the configuration.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+if TYPE_CHECKING:
+    from nova_lsp.server.server import NovaLanguageServer
+
+log = logging.getLogger(__name__)
+
+PYPROJECT = "pyproject.toml"
+
+
+def did_open(ls: "NovaLanguageServer", params: types.DidOpenTextDocumentParams) -> None:
+    item = params.text_document
+    ls.session.open(item.uri, item.text, item.version, item.language_id)
+    ls.publisher.opened(item.uri)
+    ls.scheduler.schedule(item.uri, ls.session.settings.debounce_s)
+
+
+def did_change(ls: "NovaLanguageServer", params: types.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    doc = ls.session.change(uri, params.text_document.version, params.content_changes)
+    if doc is None:
+        log.warning("ignoring didChange for %s, which is not open", uri)
+        return
+    if ls.session.settings.run == "onType":
+        ls.scheduler.schedule(uri, ls.session.settings.debounce_s)
+
+
+def did_save(ls: "NovaLanguageServer", params: types.DidSaveTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    if uri.endswith("/" + PYPROJECT):
+        ls.configuration_changed(files_changed=True)
+        return
+    if uri in ls.session.documents:
+        ls.scheduler.schedule(uri, 0)
+
+
+def did_close(ls: "NovaLanguageServer", params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    if ls.session.close(uri) is None:
+        return
+    ls.scheduler.forget(uri)
+    ls.publisher.closed(uri)

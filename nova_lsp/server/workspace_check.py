@@ -1,0 +1,151 @@
+"""The ``nova-lsp.checkWorkspace`` command (``workspace/executeCommand``): analyse every Python
+file of the workspace folders, report ``$/progress``, and push the results.
+
+Files open in the editor are skipped: their live diagnostics (for the unsaved text) win.
+Files are read and analysed on the analysis threads, one at a time, so live analysis of the
+document being edited keeps getting its turn.  The command answers with a summary
+``{"files": n, "findings": n, "problems": [...], "cancelled": bool}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from nova_lsp.document import Document
+from nova_lsp.engine.analyze import analyze
+from nova_lsp.files import SourceError, discover, read_source
+from nova_lsp.server import convert
+
+if TYPE_CHECKING:
+    from nova_lsp.server.server import NovaLanguageServer
+
+log = logging.getLogger(__name__)
+
+COMMAND = "nova-lsp.checkWorkspace"
+REPORT_INTERVAL_S = 0.1
+
+
+def _check_file(path: Path, uri: str, config, options: convert.ConvertOptions):
+    text = read_source(path)
+    document = Document(text, str(path), None)
+    analysis = analyze(document, config)
+    return [convert.diagnostic(f, document, uri, options) for f in analysis.findings]
+
+
+class _Progress:
+    def __init__(self, ls: "NovaLanguageServer", token) -> None:
+        self.ls = ls
+        self.token = token
+        self._last = 0.0
+
+    def begin(self, title: str) -> None:
+        if self.token is not None:
+            self.ls.work_done_progress.begin(
+                self.token, types.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0)
+            )
+
+    def report(self, done: int, total: int, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.token is None or (not force and now - self._last < REPORT_INTERVAL_S):
+            return
+        self._last = now
+        percentage = int(done * 100 / total) if total else 100
+        self.ls.work_done_progress.report(
+            self.token, types.WorkDoneProgressReport(message=f"{done}/{total} files", percentage=percentage)
+        )
+
+    def end(self, message: str) -> None:
+        if self.token is not None:
+            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+
+    @property
+    def cancelled(self) -> bool:
+        if self.token is None:
+            return False
+        future = self.ls.work_done_progress.tokens.get(self.token)
+        return future is not None and future.cancelled()
+
+
+async def _create_progress(ls: "NovaLanguageServer") -> _Progress:
+    if not ls.session.features.work_done_progress:
+        return _Progress(ls, None)
+    token = f"nova-lsp/checkWorkspace/{uuid.uuid4()}"
+    try:
+        await ls.work_done_progress.create_async(token)
+    except Exception as exc:  # noqa: BLE001 - check anyway, without progress
+        log.warning("window/workDoneProgress/create failed: %s", exc)
+        return _Progress(ls, None)
+    return _Progress(ls, token)
+
+
+async def check_workspace(ls: "NovaLanguageServer", *args) -> dict:
+    session = ls.session
+    loop = asyncio.get_running_loop()
+    folders = list(session.workspace_folders)
+    progress = await _create_progress(ls)
+    progress.begin("nova-lsp: checking the workspace")
+
+    problems: list[str] = []
+    files: list[Path] = []
+    for folder in folders:
+        config = session.config_for(str(Path(folder) / "__init__.py"))
+        try:
+            found, found_problems = await loop.run_in_executor(
+                ls.executor, discover, [folder], config.excludes(), config.root or folder
+            )
+        except RuntimeError:  # executor shut down: the server is shutting down
+            break
+        files.extend(found)
+        problems.extend(f"{p.path}: {p.message}" for p in found_problems)
+
+    checked = findings = 0
+    cancelled = False
+    for index, path in enumerate(files):
+        if progress.cancelled or ls.shutdown_requested:
+            cancelled = True
+            break
+        progress.report(index, len(files))
+        uri = from_fs_path(str(path))
+        if uri is None or uri in session.documents:
+            continue
+        config = session.config_for(str(path))
+        if not session.settings.enable or session.is_excluded(str(path), config):
+            continue
+        options = session.convert_options(config)
+        try:
+            diagnostics = await loop.run_in_executor(ls.executor, _check_file, path, uri, config, options)
+        except SourceError as exc:
+            problems.append(f"{path}: {exc}")
+            continue
+        except RuntimeError:
+            cancelled = True
+            break
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the check
+            log.exception("workspace check of %s failed", path)
+            problems.append(f"{path}: internal error: {type(exc).__name__}: {exc}")
+            continue
+        checked += 1
+        findings += len(diagnostics)
+        if uri in session.documents:
+            continue  # opened while it was being checked
+        if diagnostics or uri in ls.publisher.pushed_by_check:
+            ls.publisher.publish(uri, None, diagnostics)
+        if diagnostics:
+            ls.publisher.pushed_by_check.add(uri)
+        else:
+            ls.publisher.pushed_by_check.discard(uri)
+
+    progress.report(len(files), len(files), force=True)
+    summary = f"{checked} files checked, {findings} findings" + (" (cancelled)" if cancelled else "")
+    progress.end(summary)
+    for problem in problems:
+        ls.log(f"nova-lsp: {problem}", types.MessageType.Warning)
+    return {"files": checked, "findings": findings, "problems": problems, "cancelled": cancelled}
