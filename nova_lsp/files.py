@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -106,18 +107,33 @@ def _walk(top: Path, excludes, root: Path | None, problems: list[Problem]) -> It
 
 
 def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file.  FIFOs, sockets and devices are refused without blocking:
+    opening a named pipe for reading would otherwise wait forever for a writer."""
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise SourceError(f"file is {size} bytes, over the {limit}-byte limit; skipped")
-        with open(path, "rb") as handle:
-            return handle.read(limit + 1)
-    except SourceError:
-        raise
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except IsADirectoryError:
         raise SourceError("is a directory") from None
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise SourceError("is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError("not a regular file (a pipe, socket or device); skipped")
+        if info.st_size > limit:
+            raise SourceError(f"file is {info.st_size} bytes, over the {limit}-byte limit; skipped")
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1  # now owned (and closed) by the file object
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > limit:  # grew since fstat
+        raise SourceError(f"file is over the {limit}-byte limit; skipped")
+    return data
 
 
 def read_source(path: Path, limit: int = MAX_FILE_BYTES) -> str:
