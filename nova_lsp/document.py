@@ -24,25 +24,73 @@ class DecodeError(ValueError):
 
 
 def decode_source(data: bytes) -> str:
-    """Decode Python source bytes honouring a BOM and a PEP 263 coding cookie."""
+    """Decode Python source bytes honouring a BOM and a PEP 263 coding cookie.
+
+    ``DecodeError`` says why a file cannot be read as text, and where: the encoding tried,
+    whether a coding cookie chose it, and the line and column of the first bad byte.
+    """
     if b"\x00" in data:
-        raise DecodeError("file contains NUL bytes (binary file?)")
+        line, _ = _line_col(data, data.index(b"\x00"))
+        raise DecodeError(f"file contains NUL bytes (first on line {line}); binary file?")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise DecodeError(str(exc)) from None
+        message = str(exc.msg if hasattr(exc, "msg") else exc)
+        if message.startswith("unknown encoding"):
+            name = message.rsplit(":", 1)[-1].strip()
+            raise DecodeError(f"unknown encoding {name!r} in the PEP 263 coding cookie") from None
+        try:  # detect_encoding only says "invalid or missing encoding declaration": find the byte
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise DecodeError(_bad_byte(data, bad, "UTF-8", cookie=False)) from None
+        if data.startswith(codecs.BOM_UTF8):
+            raise DecodeError(f"the UTF-8 byte-order mark contradicts the PEP 263 coding cookie ({message})") from None
+        raise DecodeError(message) from None
     try:
         codecs.lookup(encoding)
         text = data.decode(encoding)
     except LookupError:
-        raise DecodeError(f"unknown encoding {encoding!r} in coding cookie") from None
+        raise DecodeError(f"unknown encoding {encoding!r} in the PEP 263 coding cookie") from None
     except UnicodeDecodeError as exc:
-        raise DecodeError(
-            f"cannot decode as {encoding} at byte {exc.start}: {exc.reason}"
-        ) from None
+        if encoding == "utf-8-sig":  # that codec counts positions after the BOM
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as plain:
+                exc = plain
+        raise DecodeError(_bad_byte(data, exc, encoding, cookie=_has_cookie(data))) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     return text
+
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
+
+
+def _has_cookie(data: bytes) -> bool:
+    return any(_COOKIE.match(line) for line in data.splitlines()[:2])
+
+
+_BYTE_NEWLINE = re.compile(rb"\r\n|\r|\n")
+
+
+def _line_col(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and 1-based byte column of ``offset`` (any newline convention)."""
+    line, line_start = 1, 0
+    for match in _BYTE_NEWLINE.finditer(data, 0, offset):
+        line, line_start = line + 1, match.end()
+    return line, offset - line_start + 1
+
+
+def _bad_byte(data: bytes, exc: UnicodeDecodeError, encoding: str, cookie: bool) -> str:
+    start = exc.start
+    line, column = _line_col(data, start)
+    where = f"byte 0x{data[start]:02x} on line {line}, column {column}: {exc.reason}"
+    label = "UTF-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") else encoding
+    if cookie:
+        return f"cannot decode as {label} (declared by the coding cookie): {where}"
+    if data.startswith(codecs.BOM_UTF8):
+        return f"not valid UTF-8 (the file starts with a UTF-8 byte-order mark): {where}"
+    return f"not valid UTF-8 and no PEP 263 coding cookie declares another encoding: {where}"
 
 
 @dataclass(frozen=True)
