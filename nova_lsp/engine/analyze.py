@@ -24,10 +24,29 @@ def analyze(document: Document, config: Config | None = None, registry: Registry
     registry = registry or load_registry()
     try:
         return _analyze(document, config, registry)
-    except RecursionError:
-        return Analysis(errors=(AnalysisError("skipped: code is nested too deeply to analyse"),))
-    except MemoryError:
-        return Analysis(errors=(AnalysisError("skipped: out of memory while analysing"),))
+    except (RecursionError, MemoryError) as exc:
+        return Analysis(errors=(AnalysisError(_too_complex(exc)),))
+    except Exception as exc:  # an engine bug on one text must not end a run over thousands
+        return Analysis(errors=(AnalysisError(f"internal error (please report this): {_describe(exc)}"),))
+
+
+def _too_complex(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "skipped: code is nested too deeply to analyse (RecursionError)"
+    # CPython's parser raises a bare MemoryError when its own stack overflows on deep nesting
+    return "skipped: code is nested too deeply or is too complex to parse (MemoryError)"
+
+
+def _describe(exc: BaseException) -> str:
+    """``Type: message (at file:line in function)`` of the innermost frame, for bug reports."""
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        code = tb.tb_frame.f_code
+        where = f" (at {code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno} in {code.co_name})"
+    return f"{type(exc).__name__}: {exc}{where}"
 
 
 def _analyze(document: Document, config: Config, registry: Registry) -> Analysis:
@@ -43,12 +62,23 @@ def _analyze(document: Document, config: Config, registry: Registry) -> Analysis
     if not any(a.rule.needs_tree for a in candidates):
         # Nothing to look for in the tree: only confirm the file parses, with the fast C parser.
         if SYNTAX_ERROR in by_id:
-            problem = quick_syntax_check(document)
+            try:
+                problem = quick_syntax_check(document)
+            except (RecursionError, MemoryError) as exc:
+                errors.append(AnalysisError(_too_complex(exc)))
+                problem = None
             if problem is not None:
                 findings.append(_syntax_finding(by_id[SYNTAX_ERROR], problem))
     else:
-        parsed = parse(document)
-        if isinstance(parsed, SyntaxProblem):
+        try:
+            parsed = parse(document)
+        except (RecursionError, MemoryError) as exc:
+            # no tree: the rules that need one are skipped, the text-only rules still run
+            errors.append(AnalysisError(_too_complex(exc)))
+            parsed = None
+        if parsed is None:
+            pass
+        elif isinstance(parsed, SyntaxProblem):
             if SYNTAX_ERROR in by_id:
                 findings.append(_syntax_finding(by_id[SYNTAX_ERROR], parsed))
         else:
@@ -66,8 +96,10 @@ def _analyze(document: Document, config: Config, registry: Registry) -> Analysis
                 findings.append(attach_fixes(finding, ctx))
         except RecursionError:
             errors.append(AnalysisError(f"rule {act.rule.id} skipped: code is nested too deeply"))
+        except MemoryError:
+            errors.append(AnalysisError(f"rule {act.rule.id} skipped: out of memory"))
         except Exception as exc:  # a bug in one check must not hide the others' findings
-            errors.append(AnalysisError(f"internal error in rule {act.rule.id}: {type(exc).__name__}: {exc}"))
+            errors.append(AnalysisError(f"internal error in rule {act.rule.id}: {_describe(exc)}"))
 
     findings, suppressed = _apply_suppressions(document, findings, by_id, registry)
     findings = _add_suppress_fixes(document, findings)
