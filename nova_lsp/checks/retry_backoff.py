@@ -19,6 +19,7 @@ connection failures, deadlocks, generation conflicts), a hint otherwise.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 
 from astroid import nodes
@@ -31,10 +32,14 @@ _LOOPS = (nodes.For, nodes.AsyncFor, nodes.While)
 _TRIES = tuple(t for t in (getattr(nodes, "Try", None), getattr(nodes, "TryStar", None)) if t is not None)
 _EXITS = (nodes.Return, nodes.Raise, nodes.Break)
 
-# A call whose last name component says it waits: sleep, backoff, wait / wait_for_* / _wait.
-_WAITING_NAME = re.compile(r"sleep|backoff|^_*wait(?:_|$)", re.IGNORECASE)
+# A call whose last name component says it waits: sleep, backoff, wait / wait_for_* / _wait,
+# delay (`self.delay(attempt)`).
+_WAITING_NAME = re.compile(r"sleep|backoff|^_*wait(?:_|$)|(?:^|_)delay(?:_|$)", re.IGNORECASE)
+# `while time.time() < deadline`: the loop is bounded by a clock
+_CLOCKS = {"time.time", "time.monotonic", "timeutils.utcnow", "timeutils.now", "datetime.now", "datetime.utcnow"}
 _COUNTERS = {"range", "xrange", "count"}
 _TAKERS = {"pop", "popleft", "popitem", "get_nowait"}
+_MUTATORS = {"add", "append", "extend", "update", "discard", "remove", "insert"}
 _LOG_CALL = re.compile(r"^(?:self\.)?_?(?:LOG|log|logger|LOGGER|logging)\.")
 _PROCESS_EXITS = {"sys.exit", "os._exit", "exit", "os.abort"}
 
@@ -47,12 +52,13 @@ _RETRY_OBJECTS = {"retrying.Retrying": "retrying", "tenacity.Retrying": "tenacit
 
 
 def _name_matches(written: str, full: str | None, entries) -> bool:
-    """``entries`` hold bare names (matched on the last component) or dotted names
-    (matched on the whole written or import-resolved name, or a dotted suffix of it)."""
+    """``entries`` hold bare names (matched on the last component, ``*`` wildcards allowed)
+    or dotted names (matched on the whole written or import-resolved name, or a dotted
+    suffix of it)."""
     last = written.rsplit(".", 1)[-1]
     for entry in entries:
         if "." not in entry:
-            if last == entry:
+            if last == entry or ("*" in entry and fnmatch.fnmatchcase(last, entry)):
                 return True
             continue
         for candidate in (written, full):
@@ -191,7 +197,12 @@ def _exits_loop(stmts) -> bool:
 
 
 def _assigned_names(stmts) -> set[str]:
-    return {n.name for n in _walk(stmts, skip_loops=False) if isinstance(n, nodes.AssignName)}
+    """Names set by plain assignment (``done = True``), not counters (``left -= 1``)."""
+    return {
+        n.name
+        for n in _walk(stmts, skip_loops=False)
+        if isinstance(n, nodes.AssignName) and isinstance(n.parent, nodes.Assign)
+    }
 
 
 def _names_in(node) -> set[str]:
@@ -253,9 +264,10 @@ def _uses_target(loop, try_node) -> bool:
     return False
 
 
-def _consumes_items(try_node) -> bool:
-    """``queue.pop(0)`` / ``next(it)`` in the attempt: each pass takes a new item."""
-    for node in _walk(try_node.body, skip_loops=False):
+def _consumes_items(loop) -> bool:
+    """``queue.pop(0)`` / ``next(it)`` in the loop: each pass takes a new item."""
+    parts = list(loop.body) + ([loop.test] if isinstance(loop, nodes.While) else [])
+    for node in _walk(parts, skip_loops=True):
         if isinstance(node, nodes.Call):
             func = node.func
             if isinstance(func, nodes.Attribute) and func.attrname in _TAKERS:
@@ -270,6 +282,10 @@ def _changes_input(handler, try_node) -> bool:
     the next pass tries a different input, which is a search, not a retry."""
     rewritten = set()
     for node in _walk(handler.body, skip_loops=False):
+        if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute):
+            # `excluded.add(lss)`: the next attempt excludes what failed
+            if node.func.attrname in _MUTATORS and isinstance(node.func.expr, nodes.Name):
+                rewritten.add(node.func.expr.name)
         if isinstance(node, nodes.Assign):
             for target in node.targets:
                 if isinstance(target, nodes.AssignName) and target.name in _names_in(node.value):
@@ -308,11 +324,24 @@ def _has_attempt_guard(loop, counters: set[str]) -> bool:
     return False
 
 
+def _reads_clock(test) -> bool:
+    for call in test.nodes_of_class(nodes.Call):
+        name = dotted(call.func) or ""
+        if name in _CLOCKS or any(name.endswith("." + c) for c in _CLOCKS):
+            return True
+    return False
+
+
 def _counters(loop) -> set[str]:
+    """Names stepped in the loop: ``n += 1``, ``n -= 1``, ``n = n + 1``."""
     names = set()
     for node in _walk(loop.body, skip_loops=True):
         if isinstance(node, nodes.AugAssign) and isinstance(node.target, nodes.AssignName):
             names.add(node.target.name)
+        elif isinstance(node, nodes.Assign) and isinstance(node.value, nodes.BinOp):
+            for target in node.targets:
+                if isinstance(target, nodes.AssignName) and target.name in _names_in(node.value):
+                    names.add(target.name)
     return names
 
 
@@ -325,6 +354,8 @@ def _bound(loop, kind) -> str:
         counters.add(loop.target.name)
     if isinstance(loop, nodes.While) and _names_in(loop.test) & counters:
         return "bounded attempts"
+    if isinstance(loop, nodes.While) and _reads_clock(loop.test):
+        return "bounded by a deadline"
     if _has_attempt_guard(loop, counters):
         return "bounded attempts"
     return "unbounded: no attempt limit"
@@ -405,6 +436,8 @@ def _loop_findings(ctx, imports, transient, waiting_loops):
             if kind is None:
                 continue
             flags = set()
+        if _consumes_items(loop):
+            continue
         retried: list[str] = []
         written_seen: set[str] = set()
         any_transient = False
@@ -414,7 +447,7 @@ def _loop_findings(ctx, imports, transient, waiting_loops):
             success = list(try_node.body) + list(try_node.orelse) + following
             if not (_exits_loop(success) or (flags and _assigned_names(success) & flags)):
                 continue
-            if _consumes_items(try_node) or (kind in ("range", "count") and _uses_target(loop, try_node)):
+            if kind in ("range", "count") and _uses_target(loop, try_node):
                 continue
             for handler in try_node.handlers:
                 outcome = _ends(handler.body)

@@ -689,12 +689,12 @@ def test_extend_transient_exceptions_turns_a_hint_into_a_warning():
             while True:
                 try:
                     return self._call()
-                except exception.CellTimeout:
+                except exception.CellUnreachable:
                     pass
         """
     [hint] = findings(code)
     assert hint.severity is Severity.HINT
-    opts = {"retry-without-backoff": {"extend-transient-exceptions": ["CellTimeout"]}}
+    opts = {"retry-without-backoff": {"extend-transient-exceptions": ["CellUnreachable"]}}
     [warning] = findings(code, rules=opts)
     assert warning.severity is Severity.WARNING
 
@@ -734,3 +734,106 @@ def test_non_ascii_line_span_in_code_points():
     code = "def f():\n    s = 'é'; x = 1\n    while True:  # réessayer\n        try:\n            return op()\n        except TimeoutError:\n            pass\n"
     [f] = findings(code, dedent=False)
     assert f.span == Span(2, 4, 2, 15)
+
+
+# -- heuristics tuned on real OpenStack code ------------------------------------------------
+
+
+def test_counter_stepped_by_plain_assignment_bounds_the_loop():
+    code = """\
+        def call(self, data, node):
+            retry_count = 0
+            while retry_count < 5:
+                retry_count = retry_count + 1
+                try:
+                    return self.query(data, node)
+                except Exception:
+                    LOG.debug("failed")
+        """
+    [f] = findings(code)
+    assert "bounded attempts" in f.message
+
+
+def test_deadline_loop_is_bounded_by_a_deadline_but_still_hammers():
+    code = """\
+        import time
+
+        def get_volume(self, end_time):
+            while time.time() < end_time:
+                try:
+                    return self._get_volume()
+                except Exception:
+                    LOG.debug("will retry")
+        """
+    [f] = findings(code)
+    assert "bounded by a deadline" in f.message
+
+
+def test_a_delay_helper_counts_as_waiting():
+    code = """\
+        def request(self, attempts):
+            for attempt in range(attempts):
+                if self.error:
+                    self.delay(attempt)
+                try:
+                    return self._request()
+                except Exception as error:
+                    self.error = error
+        """
+    assert findings(code) == []
+
+
+def test_handler_excluding_what_failed_is_a_search_not_a_retry():
+    code = """\
+        def create_lun(self, lun):
+            excluded = set()
+            while True:
+                try:
+                    lun.pair = self._find_pair(lun, excluded)
+                    return self._create(lun)
+                except LssFullException:
+                    excluded.add(lun.pair)
+        """
+    assert findings(code) == []
+
+
+def test_items_taken_before_the_try_make_it_a_data_loop():
+    code = """\
+        import os
+
+        def clean(listing):
+            while listing:
+                name = listing.pop()
+                try:
+                    os.unlink(name)
+                    return
+                except OSError:
+                    LOG.warning("cannot delete %s", name)
+        """
+    assert findings(code) == []
+
+
+def test_a_counter_in_the_while_test_is_not_a_success_flag():
+    code = """\
+        def clean(self, total):
+            while total > 0:
+                try:
+                    total -= self._remove_one()
+                except OSError:
+                    LOG.warning("cannot delete")
+        """
+    assert findings(code) == []
+
+
+@pytest.mark.parametrize("name", ["exception.AgentConnectionFailed", "exc.ReadTimeout", "CellTimeout"])
+def test_wildcard_transient_names(name):
+    code = f"""\
+        def call(self):
+            while True:
+                try:
+                    return self._call()
+                except {name}:
+                    pass
+        """
+    [f] = findings(code)
+    assert f.severity is Severity.WARNING
