@@ -56,6 +56,9 @@ class ActiveRule:
     rule: Rule
     severity: Severity | None  # a configured override, else None
     options: Mapping[str, Any]
+    # options changed by the user: the rule's token prefilter (declared for the default
+    # options) may then be wrong, e.g. an extra FIXME-like tag that is not among its tokens
+    customised: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class Config:
     def overlay(self, table: Mapping[str, Any], source: str) -> "Config":
         """A new Config with ``table`` (same keys as ``[tool.nova-lsp]``) applied on top."""
         parsed = _parse_table(table, source)
+        _validate_names(parsed, source, load_registry())  # blame this source, not the base
         changes: dict[str, Any] = {}
         for key in ("select", "ignore", "exclude", "docs_url"):
             if key in parsed:
@@ -142,9 +146,24 @@ def _select(registry: Registry, selectors, what: str, source) -> set[str]:
     for sel in selectors:
         matched = registry.matching(sel)
         if not matched:
-            raise ConfigError(f"{source or 'settings'}: {what} names unknown rule {sel!r}")
+            raise ConfigError(
+                f"{source or 'settings'}: {what} names unknown rule {sel!r} (`nova-lsp rules` lists them)"
+            )
         ids.update(r.id for r in matched)
     return ids
+
+
+def _validate_names(parsed: Mapping[str, Any], source: str, registry: Registry) -> None:
+    """Rule selectors, severity keys and per-rule options of one settings table."""
+    for key in ("select", "extend_select", "ignore"):
+        _select(registry, parsed.get(key, ()), key.replace("_", "-"), source)
+    for sel in parsed.get("severity", {}):
+        _select(registry, [sel], "severity", source)
+    for name, opts in parsed.get("rule_options", {}).items():
+        rule = registry.get(name)
+        if rule is None:
+            raise ConfigError(f"{source}: [rules.{name}] names an unknown rule (`nova-lsp rules` lists them)")
+        _merge_options(rule, opts, source)
 
 
 def _resolve_uncached(config: Config, registry: Registry) -> tuple[ActiveRule, ...]:
@@ -172,7 +191,12 @@ def _resolve_uncached(config: Config, registry: Registry) -> tuple[ActiveRule, .
         options_by_rule[rule.id] = _merge_options(rule, opts, src)
 
     return tuple(
-        ActiveRule(rule, severities.get(rule.id), options_by_rule.get(rule.id, dict(rule.options)))
+        ActiveRule(
+            rule,
+            severities.get(rule.id),
+            options_by_rule.get(rule.id, dict(rule.options)),
+            customised=options_by_rule.get(rule.id, rule.options) != dict(rule.options),
+        )
         for rule in registry.rules
         if rule.id in chosen
     )
@@ -252,11 +276,14 @@ def read_config_file(path: Path) -> Config:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    if path.name == "pyproject.toml":
+    if path.name == "pyproject.toml" or isinstance(data.get("tool"), dict):
+        # a pyproject.toml, or a copy of one under another name ([tool.nova-lsp] inside)
         table = data.get("tool", {}).get("nova-lsp", {})
+        where = f"{path} [tool.nova-lsp]"
     else:
         table = data
-    return Config(root=str(path.parent.resolve()), source=str(path)).overlay(table, str(path))
+        where = str(path)
+    return Config(root=str(path.parent.resolve()), source=where).overlay(table, where)
 
 
 @lru_cache(maxsize=256)
@@ -267,11 +294,23 @@ def _find_pyproject(directory: str) -> str | None:
         try:
             if pyproject.is_file():
                 text = pyproject.read_text(encoding="utf-8", errors="replace")
-                if "[tool.nova-lsp" in text:
+                if "nova-lsp" in text and _configures_us(text):
                     return str(pyproject)
         except OSError:
             continue
     return None
+
+
+def _configures_us(text: str) -> bool:
+    """The file has a ``tool.nova-lsp`` table in any TOML spelling (``[tool.nova-lsp]``,
+    ``[tool."nova-lsp"]``, dotted keys).  A file that does not parse but mentions us is
+    taken, so that reading it reports the TOML error instead of silently skipping it."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return True
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "nova-lsp" in tool
 
 
 def discover_config(start: Path) -> Config:

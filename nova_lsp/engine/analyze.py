@@ -53,7 +53,7 @@ def _analyze(document: Document, config: Config, registry: Registry) -> Analysis
     active = config.active_rules(registry)
     by_id = {a.rule.id: a for a in active}
     text = document.text
-    candidates = [a for a in active if a.rule.check and a.rule.may_apply(text)]
+    candidates = [a for a in active if a.rule.check and (a.customised or a.rule.may_apply(text))]
     findings: list[Finding] = []
     errors: list[AnalysisError] = []
 
