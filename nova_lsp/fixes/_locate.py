@@ -1,0 +1,199 @@
+"""Finding a fix's way around the tree and the text: the node behind a finding's span, the
+statement that holds it, indentation, and free names.
+
+Every fixer starts here: a finding carries only a span (0-based lines, code-point columns),
+so the fixer finds the astroid node whose ``document.node_span`` is that span, then works on
+the text around it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from astroid import nodes
+
+from nova_lsp.engine.model import Edit, Span
+
+_SCOPES = (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.Lambda, nodes.ClassDef, nodes.Module)
+_COMPREHENSIONS = (nodes.ListComp, nodes.SetComp, nodes.DictComp, nodes.GeneratorExp)
+_INDENT = re.compile(r"[ \t]*")
+
+
+def _pos(span: Span) -> tuple[tuple[int, int], tuple[int, int]]:
+    return (span.start_line, span.start_col), (span.end_line, span.end_col)
+
+
+def _extent(document, node) -> Span | None:
+    """The node's span widened to its decorators; None when the node has no position."""
+    if getattr(node, "lineno", None) is None or isinstance(node, nodes.Module):
+        return None
+    span = document.node_span(node)
+    decorators = getattr(node, "decorators", None)
+    if decorators is not None and getattr(decorators, "lineno", None) is not None:
+        first = document.node_span(decorators)
+        if (first.start_line, first.start_col) < (span.start_line, span.start_col):
+            span = Span(first.start_line, first.start_col, span.end_line, span.end_col)
+    return span
+
+
+def nodes_at(ctx, span: Span) -> list:
+    """Every node whose span is exactly ``span``, outermost first."""
+    document = ctx.document
+    (start, end) = _pos(span)
+    found = []
+    stack = [ctx.module]
+    while stack:
+        node = stack.pop()
+        extent = _extent(document, node)
+        if extent is not None:
+            (n_start, n_end) = _pos(extent)
+            if not (n_start <= start and end <= n_end):
+                continue
+            if document.node_span(node) == span:
+                found.append(node)
+        children = list(node.get_children())
+        children.reverse()
+        stack.extend(children)
+    return found
+
+
+def node_at(ctx, span: Span, kinds: tuple = ()):
+    """The innermost node (of ``kinds`` if given) whose span is exactly ``span``, or None.
+
+    ``Expr`` statements and their value share a span; the innermost node is the expression.
+    """
+    candidates = [n for n in nodes_at(ctx, span) if not kinds or isinstance(n, kinds)]
+    if not candidates:
+        return None
+    node = candidates[-1]
+    if isinstance(node, nodes.NodeNG) and not _text_matches(ctx.document, span, node):
+        return None
+    return node
+
+
+def _text_matches(document, span: Span, node) -> bool:
+    """Guard against positions that do not point at the node's source (old f-string
+    positions, generated nodes): the span's text must parse to the node's own expression."""
+    if not isinstance(node, nodes.NodeNG) or node.is_statement or isinstance(node, (nodes.Arguments, nodes.Keyword)):
+        return True
+    try:
+        mine = ast.dump(ast.parse("(\n" + document.text_of(span) + "\n)", mode="eval"))
+        theirs = ast.dump(ast.parse("(\n" + node.as_string() + "\n)", mode="eval"))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return mine == theirs
+
+
+def loop_at(ctx, span: Span):
+    """The ``for`` / ``while`` loop whose header keyword starts at the span's start."""
+    document = ctx.document
+    for loop in ctx.index.of(nodes.For, nodes.AsyncFor, nodes.While):
+        line = (loop.lineno or 1) - 1
+        if line == span.start_line and document.col_from_utf8(line, loop.col_offset or 0) == span.start_col:
+            return loop
+    return None
+
+
+# -- statements and text ---------------------------------------------------------------------
+
+
+def statement_of(node):
+    """The statement that holds ``node`` (the node itself when it is one)."""
+    return node.statement()
+
+
+def starts_line(document, node) -> bool:
+    """Whether only indentation precedes the node on its first line."""
+    span = document.node_span(node)
+    return not document.line(span.start_line)[: span.start_col].strip()
+
+
+def indent_of(document, line: int) -> str:
+    return _INDENT.match(document.line(line)).group(0)
+
+
+def body_indent(document, stmts) -> str | None:
+    """Indentation of a statement block, or None when it shares its header's line."""
+    first = stmts[0]
+    line = (first.lineno or 1) - 1
+    if not starts_line(document, first):
+        return None
+    return indent_of(document, line)
+
+
+def indent_unit(outer: str, inner: str) -> str:
+    """One level of indentation as the file writes it, from a header and its body."""
+    if inner.startswith(outer) and len(inner) > len(outer):
+        return inner[len(outer) :]
+    return "\t" if "\t" in inner else "    "
+
+
+def enclosing_scope(node):
+    current = node.parent
+    while current is not None and not isinstance(current, _SCOPES):
+        current = current.parent
+    return current
+
+
+def in_nested_scope(node, stop) -> bool:
+    """Whether a lambda, comprehension or function lies between ``node`` and ``stop``."""
+    current = node.parent
+    while current is not None and current is not stop:
+        if isinstance(current, _SCOPES + _COMPREHENSIONS):
+            return True
+        current = current.parent
+    return False
+
+
+def names_in_scope(scope) -> set[str]:
+    """Every name read or bound in ``scope`` and below (to pick names that clash with none)."""
+    found: set[str] = set()
+    for node in scope.nodes_of_class((nodes.Name, nodes.AssignName, nodes.DelName)):
+        found.add(node.name)
+    if isinstance(scope, (nodes.FunctionDef, nodes.AsyncFunctionDef)):
+        found.update(scope.locals)
+    return found
+
+
+def fresh_name(wanted: str, taken: set[str]) -> str:
+    if wanted not in taken:
+        return wanted
+    for suffix in ("_", "_2", "_3", "_4", "_5"):
+        if wanted + suffix not in taken:
+            return wanted + suffix
+    index = 6
+    while f"{wanted}_{index}" in taken:
+        index += 1
+    return f"{wanted}_{index}"
+
+
+def insert_lines_before(document, line: int, lines: list[str]) -> Edit:
+    """Whole new lines placed before ``line`` (each line is given with its indentation)."""
+    nl = document.newline
+    return Edit(Span(line, 0, line, 0), "".join(text + nl for text in lines))
+
+
+def insert_lines_after(document, line: int, lines: list[str]) -> Edit:
+    """Whole new lines placed after ``line``: at the end of that line, so a comment or a
+    missing final newline stays where it is."""
+    nl = document.newline
+    end = len(document.line(line))
+    return Edit(Span(line, end, line, end), "".join(nl + text for text in lines))
+
+
+def span_has_comment(document, span: Span) -> bool:
+    """A ``#`` comment inside a (multi-line) span: replacing the span would drop it."""
+    if span.start_line == span.end_line:
+        return False
+    import io
+    import tokenize
+
+    text = document.text_of(span)
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO("(" + text + ")").readline):
+            if tok.type == tokenize.COMMENT:
+                return True
+    except (tokenize.TokenError, SyntaxError):
+        return True
+    return False

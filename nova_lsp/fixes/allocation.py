@@ -1,0 +1,266 @@
+"""Fix "Validate allocation dict" for ``unvalidated-allocation`` (NOVA004).
+
+Inserts, on its own line right before the statement that writes the allocations to
+Placement, a call to the validator on exactly the flagged argument::
+
+    _validate_allocations(alloc_req)
+    return self.reportclient.claim_resources(context, instance.uuid, alloc_req, ...)
+
+The argument is validated as written when evaluating it twice is harmless (a name, an
+attribute, a subscript with a constant index); anything else (a call such as
+``jsonutils.loads(raw)``, a dict display) is first bound to a new variable, which the write
+then uses, so it is evaluated once::
+
+    alloc_request = {"allocations": allocations}
+    _validate_allocations(alloc_request)
+    self.reportclient.put_allocations(context, consumer_uuid, alloc_request)
+
+The validator is the rule's ``fix-validator`` option: a dotted name is imported and called;
+a bare name that the module defines or imports is called; otherwise (the default,
+``_validate_allocations``) a small module-level helper of that name is added once, before the
+module's first function or class.  It checks the Placement shape — provider UUID keys, a
+``resources`` mapping, resource-class names ``^[A-Z0-9_]+$``, integer amounts from 1 to
+2147483647 (never ``bool``) — and raises ``ValueError`` naming the offending key.  It accepts
+the forms Nova writes: ``{rp_uuid: {"resources": ...}}``, a request body that holds them under
+``"allocations"`` (dict form, or the list form used before microversion 1.12), and POST
+/allocations data keyed by consumer UUID.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from astroid import nodes
+
+from nova_lsp.engine.model import Edit, Fix, Span
+from nova_lsp.fixes import _locate
+from nova_lsp.fixes.imports import ImportPlan
+
+TITLE = "Validate allocation dict"
+DEFAULT_VALIDATOR = "_validate_allocations"
+
+_HELPER = '''\
+def {name}(allocations, _where="allocations"):
+    """Raise ValueError unless ``allocations`` has the shape Placement accepts.
+
+    ``{{rp_uuid: {{"resources": {{RESOURCE_CLASS: amount}}, "generation": int}}}}``,
+    a request body holding that under "allocations" (or the list form used
+    before microversion 1.12), or POST /allocations data keyed by consumer.
+    """
+    if not isinstance(allocations, dict):
+        raise ValueError("%s: expected a dict, not %s"
+                         % (_where, type(allocations).__name__))
+    if "allocations" in allocations:
+        inner = allocations["allocations"]
+        where = "%s['allocations']" % _where
+        if not isinstance(inner, list):
+            return {name}(inner, where)
+        for index, item in enumerate(inner):
+            item_where = "%s[%d]" % (where, index)
+            if not isinstance(item, dict) or not isinstance(
+                    item.get("resource_provider"), dict):
+                raise ValueError("%s: expected a 'resource_provider' mapping"
+                                 % item_where)
+            provider = {{item["resource_provider"].get("uuid"):
+                        {{"resources": item.get("resources")}}}}
+            {name}(provider, item_where)
+        return
+    for rp_uuid, alloc in allocations.items():
+        where = "%s[%r]" % (_where, rp_uuid)
+        if not isinstance(rp_uuid, str) or not {fullmatch}(
+                "[0-9a-fA-F]{{8}}(-[0-9a-fA-F]{{4}}){{3}}-[0-9a-fA-F]{{12}}",
+                rp_uuid):
+            raise ValueError("%s: key is not a resource provider UUID" % where)
+        if not isinstance(alloc, dict):
+            raise ValueError("%s: expected a dict, not %s"
+                             % (where, type(alloc).__name__))
+        if "allocations" in alloc and "resources" not in alloc:
+            {name}(alloc, where)  # keyed by consumer
+            continue
+        resources = alloc.get("resources")
+        if not isinstance(resources, dict) or not resources:
+            raise ValueError("%s: expected a non-empty 'resources' mapping"
+                             % where)
+        generation = alloc.get("generation")
+        if generation is not None and (isinstance(generation, bool)
+                                       or not isinstance(generation, int)):
+            raise ValueError("%s['generation']: %r is not an integer"
+                             % (where, generation))
+        for rc, amount in resources.items():
+            if not isinstance(rc, str) or not {fullmatch}("[A-Z0-9_]+", rc):
+                raise ValueError("%s['resources']: %r is not a resource class"
+                                 % (where, rc))
+            if (isinstance(amount, bool) or not isinstance(amount, int)
+                    or not 1 <= amount <= 2147483647):
+                raise ValueError("%s['resources'][%r]: amount %r is not an "
+                                 "integer from 1 to 2147483647"
+                                 % (where, rc, amount))
+'''
+
+
+def helper_source(name: str, fullmatch: str, indent: str = "    ", newline: str = "\n") -> str:
+    """The generated validator, indented with ``indent`` and ending with ``newline``."""
+    text = _HELPER.format(name=name, fullmatch=fullmatch)
+    lines = []
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        depth = (len(line) - len(stripped)) // 4
+        extra = (len(line) - len(stripped)) % 4
+        lines.append(indent * depth + " " * extra + stripped if stripped else "")
+    return newline.join(lines) + newline
+
+
+def fix_allocation(finding, ctx):
+    fix = _fix(finding, ctx)
+    if fix is not None:
+        yield fix
+
+
+def _side_effect_free(node) -> bool:
+    if isinstance(node, nodes.Name):
+        return True
+    if isinstance(node, nodes.Attribute):
+        return _side_effect_free(node.expr)
+    if isinstance(node, nodes.Subscript):
+        return isinstance(node.slice, nodes.Const) and _side_effect_free(node.value)
+    return False
+
+
+def _block_of(stmt):
+    parent = stmt.parent
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(parent, name, None)
+        if isinstance(block, list) and any(s is stmt for s in block):
+            return block
+    return None
+
+
+def _insertable(doc, node, stmt) -> bool:
+    if _block_of(stmt) is None or not _locate.starts_line(doc, stmt):
+        return False
+    if isinstance(stmt, nodes.If) and isinstance(stmt.parent, nodes.If) and stmt in stmt.parent.orelse:
+        span = doc.node_span(stmt)
+        if doc.line(span.start_line)[span.start_col :].startswith("elif"):
+            return False
+    if isinstance(stmt, (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.ClassDef)):
+        return False
+    if isinstance(stmt, nodes.While):
+        return False  # the test runs before every iteration: one check before the loop is not it
+    if _locate.in_nested_scope(node, stmt):
+        return False
+    return True
+
+
+def _validator_ref(ctx, plan: ImportPlan, stmt) -> tuple[str, str | None]:
+    """(callable text, name of a helper to generate or None)."""
+    configured = ctx.options.get("fix-validator", DEFAULT_VALIDATOR)
+    if not isinstance(configured, str) or not configured.strip():
+        configured = DEFAULT_VALIDATOR
+    configured = configured.strip()
+    if "." in configured:
+        module, attr = configured.rsplit(".", 1)
+        return plan.ref(module, attr, stmt), None
+    scope = stmt.scope()
+    try:
+        _, assigns = scope.scope_lookup(stmt, configured)
+    except Exception:  # pragma: no cover - lookups stay within the tree
+        assigns = ()
+    if assigns or configured in ctx.module.locals:
+        return configured, None
+    return configured, configured
+
+
+def _fix(finding, ctx) -> Fix | None:
+    doc = ctx.document
+    node = _locate.node_at(ctx, finding.span)
+    if node is None or not isinstance(node, nodes.NodeNG) or node.is_statement:
+        return None
+    if isinstance(node.parent, nodes.Starred) or isinstance(node, nodes.Starred):
+        return None
+    stmt = node.statement()
+    if not _insertable(doc, node, stmt):
+        return None
+    plan = ImportPlan(ctx)
+    validator, helper = _validator_ref(ctx, plan, stmt)
+    stmt_line = doc.node_span(stmt).start_line
+    indent = _locate.indent_of(doc, stmt_line)
+    edits: list[Edit] = []
+    span = doc.node_span(node)
+    text = doc.text_of(span)
+    if _side_effect_free(node):
+        lines = [f"{indent}{validator}({text})"]
+    else:
+        if _locate.span_has_comment(doc, span) and "\n" in text:
+            pass  # comments move with the expression; they stay inside its brackets
+        taken = _locate.names_in_scope(stmt.scope())
+        wanted = "alloc_request" if _is_request_display(node) else "allocations"
+        var = _locate.fresh_name(wanted, taken)
+        value = text if _parses(f"{var} = {text}") else f"({text})"
+        lines = [f"{indent}{var} = {value}", f"{indent}{validator}({var})"]
+        edits.append(Edit(span, var))
+    edits.append(_locate.insert_lines_before(doc, stmt_line, lines))
+    if helper is not None:
+        edits.append(_helper_edit(ctx, plan, helper, stmt))
+    edits.extend(plan.edits())
+    return Fix(TITLE, tuple(edits), preferred=True)
+
+
+def _is_request_display(node) -> bool:
+    return isinstance(node, nodes.Dict) and any(
+        isinstance(k, nodes.Const) and k.value == "allocations" for k, _ in node.items
+    )
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def file_indent_unit(doc) -> str:
+    """The file's indentation step: the first indented line after a block header."""
+    lines = doc.lines
+    for index, line in enumerate(lines[:-1]):
+        stripped = line.rstrip()
+        if not stripped.endswith(":") or stripped.lstrip().startswith("#"):
+            continue
+        outer = _locate.indent_of(doc, index)
+        for following in lines[index + 1 :]:
+            if not following.strip():
+                continue
+            inner = following[: len(following) - len(following.lstrip())]
+            if len(inner) > len(outer) and inner.startswith(outer):
+                return inner[len(outer) :]
+            break
+    return "    "
+
+
+def _helper_edit(ctx, plan: ImportPlan, name: str, stmt) -> Edit:
+    doc = ctx.document
+    module = ctx.module
+    top = stmt
+    while top.parent is not None and top.parent is not module:
+        top = top.parent
+    anchor = None
+    for candidate in module.body:
+        if isinstance(candidate, (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.ClassDef)) or candidate is top:
+            anchor = candidate
+            break
+    line = doc.node_span(anchor).start_line
+    decorators = getattr(anchor, "decorators", None)
+    if decorators is not None:
+        line = min(line, doc.node_span(decorators).start_line)
+    while line > 0 and doc.line(line - 1).lstrip().startswith("#"):
+        line -= 1
+    nl = doc.newline
+    fullmatch = plan.ref("re", "fullmatch", None)
+    source = helper_source(name, fullmatch, file_indent_unit(doc), nl)
+    blanks_before = 0
+    probe = line - 1
+    while probe >= 0 and not doc.line(probe).strip() and blanks_before < 2:
+        blanks_before += 1
+        probe -= 1
+    prefix = nl * (2 - blanks_before) if line > 0 and probe >= 0 else ""
+    return Edit(Span(line, 0, line, 0), prefix + source + nl + nl)

@@ -1,0 +1,422 @@
+"""Fix "Wrap in backoff" for ``retry-without-backoff`` (NOVA003).
+
+Hand-written retry loops get capped exponential backoff with full jitter at the end of each
+handler that comes back for another attempt::
+
+    time.sleep(random.uniform(0, min(cap, base * 2 ** attempt)))
+
+(``await asyncio.sleep(...)`` in a coroutine).  ``attempt`` is the loop's own counter when it
+has one (``for attempt in range(n)``, ``itertools.count()``, a ``retries += 1`` counter);
+otherwise the fix adds ``attempt = 0`` before the loop and counts in the handler.  A loop with
+no attempt bound gets one, inside the handler so that a bare ``raise`` re-raises the last
+error once the attempts are used up::
+
+    attempt += 1
+    if attempt >= max_attempts:
+        raise
+    time.sleep(...)
+
+When a handler ``continue``s part-way through, the wait goes first in the handler instead, so
+that every path back to the loop head waits.  When the counter can grow large (``range(n)``
+with an unknown or large ``n``) the exponent is capped so ``2 ** attempt`` cannot overflow.
+
+Decorators: ``retrying.retry(...)`` gets ``wait_exponential_multiplier=<base ms>,
+wait_exponential_max=<cap ms>``; ``tenacity.retry(...)`` / ``Retrying(...)`` gets
+``wait=<wait_random_exponential>(multiplier=base, max=cap)`` named however tenacity is
+imported.  A bare ``@retrying.retry`` / ``@tenacity.retry`` becomes a call.  New keyword
+arguments follow the call's layout: on the same line for a one-line call (wrapped under the
+opening parenthesis when the line would pass 79 columns), one per line under the last argument
+for a multi-line call, keeping a trailing comma if the call has one.
+
+Options (rule ``retry-without-backoff``): ``base`` (seconds, default 0.5), ``cap`` (seconds,
+default 30), ``max-attempts`` (default 5).
+"""
+
+from __future__ import annotations
+
+import math
+
+from astroid import nodes
+
+from nova_lsp.checks._ast import dotted, import_map, qualified
+from nova_lsp.engine.model import Edit, Fix, Span
+from nova_lsp.fixes import _locate
+from nova_lsp.fixes.imports import ImportPlan
+
+TITLE = "Wrap in backoff"
+_TRIES = tuple(t for t in (getattr(nodes, "Try", None), getattr(nodes, "TryStar", None)) if t is not None)
+_LOOPS = (nodes.For, nodes.AsyncFor, nodes.While)
+_SCOPES = (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.Lambda, nodes.ClassDef, nodes.Module)
+_EXITS = (nodes.Return, nodes.Raise, nodes.Break)
+_MAX_LINE = 79
+
+
+def _number(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return repr(value)
+    return repr(value)
+
+
+def _params(options) -> tuple[float, float, int]:
+    base = options.get("base", 0.5)
+    cap = options.get("cap", 30.0)
+    attempts = options.get("max-attempts", 5)
+    if isinstance(base, bool) or not isinstance(base, (int, float)) or base <= 0:
+        base = 0.5
+    if isinstance(cap, bool) or not isinstance(cap, (int, float)) or cap <= 0:
+        cap = 30.0
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        attempts = 5
+    return base, cap, attempts
+
+
+def fix_retry(finding, ctx):
+    loop = _locate.loop_at(ctx, finding.span)
+    if loop is not None:
+        fix = _fix_loop(ctx, loop)
+    else:
+        fix = _fix_decorator(ctx, finding)
+    if fix is not None:
+        yield fix
+
+
+# -- loops ------------------------------------------------------------------------------------
+
+
+def _walk(stmts, skip_loops: bool):
+    stack = list(stmts)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in node.get_children():
+            if isinstance(child, _SCOPES) or (skip_loops and isinstance(child, _LOOPS)):
+                continue
+            stack.append(child)
+
+
+def _always_leaves(stmts) -> bool:
+    """The block always raises, returns, breaks or continues (never falls off its end)."""
+    for stmt in stmts:
+        if isinstance(stmt, _EXITS + (nodes.Continue,)):
+            return True
+        if isinstance(stmt, nodes.If) and stmt.orelse and _always_leaves(stmt.body) and _always_leaves(stmt.orelse):
+            return True
+        if isinstance(stmt, nodes.Expr) and isinstance(stmt.value, nodes.Call):
+            if dotted(stmt.value.func) in ("sys.exit", "os._exit", "exit", "os.abort"):
+                return True
+        if isinstance(stmt, (nodes.With, nodes.AsyncWith)):
+            for item, _ in stmt.items:
+                if isinstance(item, nodes.Call) and (dotted(item.func) or "").endswith("save_and_reraise_exception"):
+                    if not any(a.attrname == "reraise" for a in stmt.nodes_of_class(nodes.AssignAttr)):
+                        return True
+            if _always_leaves(stmt.body):
+                return True
+    return False
+
+
+def _always_exits(stmts) -> bool:
+    """Always raises/returns/breaks: the handler does not come back for another attempt."""
+    for stmt in stmts:
+        if isinstance(stmt, _EXITS):
+            return True
+        if isinstance(stmt, nodes.Continue):
+            return False
+        if isinstance(stmt, nodes.If) and stmt.orelse and _always_exits(stmt.body) and _always_exits(stmt.orelse):
+            return True
+        if isinstance(stmt, nodes.Expr) and isinstance(stmt.value, nodes.Call):
+            if dotted(stmt.value.func) in ("sys.exit", "os._exit", "exit", "os.abort"):
+                return True
+        if isinstance(stmt, (nodes.With, nodes.AsyncWith)):
+            for item, _ in stmt.items:
+                if isinstance(item, nodes.Call) and (dotted(item.func) or "").endswith("save_and_reraise_exception"):
+                    if not any(a.attrname == "reraise" for a in stmt.nodes_of_class(nodes.AssignAttr)):
+                        return True
+    return False
+
+
+def _retry_handlers(loop) -> list:
+    handlers = []
+    for node in _walk(loop.body, skip_loops=True):
+        if isinstance(node, _TRIES):
+            for handler in node.handlers:
+                if not _always_exits(handler.body):
+                    handlers.append(handler)
+    handlers.sort(key=lambda h: (h.lineno or 0, h.col_offset or 0))
+    return handlers
+
+
+def _names_in(node) -> set[str]:
+    if node is None:
+        return set()
+    names = {n.name for n in node.nodes_of_class(nodes.Name)}
+    return names
+
+
+def _counter_kind(loop, imports) -> tuple[str | None, str]:
+    """(counter name, kind): kind is "range-small", "range", "count" or "while"."""
+    if isinstance(loop, (nodes.For, nodes.AsyncFor)):
+        if not isinstance(loop.target, nodes.AssignName):
+            return None, "range"
+        it = loop.iter
+        name = qualified(it.func, imports) if isinstance(it, nodes.Call) else None
+        last = (name or "").rsplit(".", 1)[-1]
+        if last == "count":
+            return loop.target.name, "count"
+        if last in ("range", "xrange"):
+            stop = it.args[1] if len(it.args) >= 2 else (it.args[0] if it.args else None)
+            if isinstance(stop, nodes.Const) and isinstance(stop.value, int) and not isinstance(stop.value, bool):
+                if stop.value <= 64:
+                    return loop.target.name, "range-small"
+            return loop.target.name, "range"
+        return loop.target.name, "range"
+    return None, "while"
+
+
+def _existing_counter(loop) -> tuple[str | None, bool]:
+    """A ``name += 1`` counter in a ``while`` loop, and whether it bounds the loop."""
+    counters = []
+    for node in _walk(loop.body, skip_loops=True):
+        if isinstance(node, nodes.AugAssign) and node.op == "+=" and isinstance(node.target, nodes.AssignName):
+            if isinstance(node.value, nodes.Const) and node.value.value == 1:
+                counters.append(node.target.name)
+    if not counters:
+        return None, False
+    test_names = _names_in(loop.test) if isinstance(loop, nodes.While) else set()
+    for name in counters:
+        if name in test_names:
+            return name, True
+    for node in _walk(loop.body, skip_loops=True):
+        if isinstance(node, nodes.If) and _always_exits(node.body) and name_in(node.test, counters):
+            return name_in(node.test, counters), True
+    return counters[0], False
+
+
+def name_in(test, names) -> str | None:
+    found = _names_in(test)
+    for name in names:
+        if name in found:
+            return name
+    return None
+
+
+def _is_coroutine(loop) -> bool:
+    scope = loop.scope()
+    return isinstance(scope, nodes.AsyncFunctionDef)
+
+
+def _fix_loop(ctx, loop) -> Fix | None:
+    doc = ctx.document
+    handlers = _retry_handlers(loop)
+    if not handlers:
+        return None
+    if not _locate.starts_line(doc, loop):
+        return None
+    base, cap, max_attempts = _params(ctx.options)
+    imports = import_map(ctx)
+    plan = ImportPlan(ctx)
+    scope = loop.scope()
+    taken = _locate.names_in_scope(scope)
+
+    counter, kind = _counter_kind(loop, imports)
+    add_counter = False
+    bounded = kind in ("range", "range-small")
+    if kind == "while":
+        counter, bounded = _existing_counter(loop)
+        if counter is None:
+            counter = _locate.fresh_name("attempt", taken)
+            add_counter = True
+            bounded = False
+    exponent = counter
+    if kind == "range" or (kind == "while" and not add_counter and bounded):
+        # the counter can be large: cap the exponent where the delay reaches the cap anyway
+        limit = max(1, math.ceil(math.log2(max(cap / base, 1.0))) + 1)
+        exponent = f"min({counter}, {limit})"
+    at = handlers[0]
+    if _is_coroutine(loop):
+        sleep = "await " + plan.ref("asyncio", "sleep", at)
+    else:
+        sleep = plan.ref("time", "sleep", at)
+    uniform = plan.ref("random", "uniform", at)
+    wait = f"{sleep}({uniform}(0, min({_number(cap)}, {_number(base)} * 2 ** {exponent})))"
+
+    edits: list[Edit] = []
+    loop_line = doc.node_span(loop).start_line
+    loop_indent = _locate.indent_of(doc, loop_line)
+    if add_counter:
+        edits.append(_locate.insert_lines_before(doc, loop_line, [f"{loop_indent}{counter} = 0"]))
+    for handler in handlers:
+        body_indent = _locate.body_indent(doc, handler.body)
+        if body_indent is None:
+            return None
+        handler_indent = _locate.indent_of(doc, doc.node_span(handler).start_line)
+        unit = _locate.indent_unit(handler_indent, body_indent)
+        lines = []
+        if add_counter:
+            lines.append(f"{counter} += 1")
+        if add_counter or (kind == "while" and not bounded):
+            lines += [f"if {counter} >= {max_attempts}:", f"{unit}raise"]
+        elif kind == "count":
+            lines += [f"if {counter} >= {max_attempts - 1}:", f"{unit}raise"]
+        lines.append(wait)
+        block = [body_indent + line for line in lines]
+        edits.append(_handler_insert(doc, handler, block))
+    edits.extend(plan.edits())
+    return Fix(TITLE, tuple(edits), preferred=True)
+
+
+def _handler_insert(doc, handler, block: list[str]) -> Edit:
+    body = handler.body
+    last = body[-1]
+    mid_continue = any(
+        isinstance(n, nodes.Continue) and n is not last for n in _walk(body, skip_loops=True)
+    )
+    if mid_continue:
+        first_line = doc.node_span(body[0]).start_line
+        return _locate.insert_lines_before(doc, first_line, block)
+    if isinstance(last, nodes.Continue):
+        return _locate.insert_lines_before(doc, doc.node_span(last).start_line, block)
+    return _locate.insert_lines_after(doc, doc.node_span(last).end_line, block)
+
+
+# -- retrying / tenacity ----------------------------------------------------------------------
+
+_RETRYING = {"retrying.retry", "retrying.Retrying"}
+_TENACITY = {"tenacity.retry", "tenacity.Retrying", "tenacity.AsyncRetrying"}
+
+
+def _fix_decorator(ctx, finding) -> Fix | None:
+    node = _locate.node_at(ctx, finding.span, (nodes.Call, nodes.Name, nodes.Attribute))
+    if node is None:
+        return None
+    imports = import_map(ctx)
+    func = node.func if isinstance(node, nodes.Call) else node
+    name = qualified(func, imports)
+    base, cap, _ = _params(ctx.options)
+    plan = ImportPlan(ctx)
+    if name in _RETRYING:
+        new_args = [
+            f"wait_exponential_multiplier={_millis(base)}",
+            f"wait_exponential_max={_millis(cap)}",
+        ]
+    elif name in _TENACITY:
+        wait = plan.ref("tenacity", "wait_random_exponential", node)
+        new_args = [f"wait={wait}(multiplier={_number(base)}, max={_number(cap)})"]
+    else:
+        return None
+    if isinstance(node, nodes.Call):
+        if any(kw.arg is None for kw in node.keywords or ()):
+            return None
+        edits = _add_keywords(ctx.document, node, new_args)
+    else:
+        end = ctx.document.node_span(node)
+        edits = [Edit(Span(end.end_line, end.end_col, end.end_line, end.end_col), "(" + ", ".join(new_args) + ")")]
+    if edits is None:
+        return None
+    return Fix(TITLE, tuple(edits) + plan.edits(), preferred=True)
+
+
+def _millis(seconds) -> str:
+    value = seconds * 1000
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _after_skipping(text: str, offset: int) -> int:
+    """Offset of the next significant character (skipping blanks, newlines, comments)."""
+    while offset < len(text):
+        ch = text[offset]
+        if ch in " \t\r\n\\":
+            offset += 1
+        elif ch == "#":
+            while offset < len(text) and text[offset] not in "\r\n":
+                offset += 1
+        else:
+            return offset
+    return offset
+
+
+def _add_keywords(doc, call, new_args: list[str]) -> list[Edit] | None:
+    text = doc.text
+    nl = doc.newline
+    args = list(call.args) + [kw for kw in call.keywords or ()]
+    call_span = doc.node_span(call)
+    close = doc.offset(call_span.end_line, call_span.end_col) - 1  # the ")"
+    if text[close : close + 1] != ")":
+        return None
+    func_span = doc.node_span(call.func)
+    opening = _after_skipping(text, doc.offset(func_span.end_line, func_span.end_col))
+    if text[opening : opening + 1] != "(":
+        return None
+    if not args:
+        if text[opening + 1 : close].strip():
+            return None  # a comment inside empty parentheses: leave the layout alone
+        line, col = _line_col(doc, opening + 1)
+        end_line, end_col = _line_col(doc, close)
+        return [Edit(Span(line, col, end_line, end_col), ", ".join(new_args))]
+    spans = [doc.node_span(a) for a in args]
+    last_span = max(spans, key=lambda s: (s.end_line, s.end_col))
+    last_end = doc.offset(last_span.end_line, last_span.end_col)
+    after = _after_skipping(text, last_end)
+    trailing_comma = text[after : after + 1] == ","
+    if trailing_comma and _after_skipping(text, after + 1) != close:
+        return None
+    if not trailing_comma and after != close:
+        return None
+    open_line, open_col = _line_col(doc, opening)
+    close_line, _ = _line_col(doc, close)
+    single = last_span.start_line == open_line and close_line == open_line
+    if single:
+        joined = ", ".join(new_args)
+        edit_at, insert = (after + 1, " " + joined + ",") if trailing_comma else (last_end, ", " + joined)
+        if len(doc.line(open_line)) + len(insert) <= _MAX_LINE:
+            line, col = _line_col(doc, edit_at)
+            return [Edit(Span(line, col, line, col), insert)]
+        # too long for one line: continue under the opening parenthesis (visual indent)
+        prefix = doc.line(open_line)[: open_col + 1]
+        indent = "".join(ch if ch == "\t" else " " for ch in prefix)
+    else:
+        last_text = doc.line(last_span.start_line)
+        if last_text[: last_span.start_col].strip():
+            indent = _locate.indent_of(doc, last_span.start_line)  # shares its line: align left
+            if last_span.start_line == open_line:
+                indent = "".join(ch if ch == "\t" else " " for ch in doc.line(open_line)[: open_col + 1])
+        else:
+            indent = last_text[: last_span.start_col]
+    lines = [indent + arg for arg in new_args]
+    if trailing_comma:
+        line, _ = _line_col(doc, after)
+        end = len(doc.line(line))
+        return [Edit(Span(line, end, line, end), "".join(nl + l + "," for l in lines))]
+    arg_line, arg_col = _line_col(doc, last_end)
+    rest = doc.line(arg_line)[arg_col:]
+    if close_line != arg_line:
+        # ``last  # comment`` with ")" below: a comma after the argument, new lines after it
+        end = len(doc.line(arg_line))
+        body = "," + nl + ("," + nl).join(lines)
+        if end == arg_col:
+            return [Edit(Span(arg_line, arg_col, arg_line, arg_col), body)]
+        return [
+            Edit(Span(arg_line, arg_col, arg_line, arg_col), ","),
+            Edit(Span(arg_line, end, arg_line, end), nl + ("," + nl).join(lines)),
+        ]
+    after_close = rest.lstrip()[1:] if rest.lstrip().startswith(")") else ""
+    if after_close.strip().startswith("#"):
+        # ``last)  # comment``: the comment stays on its line, ")" moves after the new arguments
+        close_col = _line_col(doc, close)[1]
+        end = len(doc.line(arg_line))
+        return [
+            Edit(Span(arg_line, arg_col, arg_line, close_col + 1), ","),
+            Edit(Span(arg_line, end, arg_line, end), nl + ("," + nl).join(lines) + ")"),
+        ]
+    return [Edit(Span(arg_line, arg_col, arg_line, arg_col), "," + nl + ("," + nl).join(lines))]
+
+
+def _line_col(doc, offset: int) -> tuple[int, int]:
+    offsets = doc.line_offsets
+    lo, hi = 0, len(offsets) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if offsets[mid] <= offset:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo, offset - offsets[lo]
