@@ -1,8 +1,10 @@
-"""Results cached by content: (sha256 of the file's bytes) within (tool version, config hash).
+"""Results cached by content: (sha256 of the file's bytes) within (engine, config hash).
 
 One JSON file per configuration fingerprint under the cache directory.  JSON, never pickle:
 the cache usually lives inside the checked workspace, and loading it must not run code.
-A corrupt or foreign cache file is ignored and rewritten.
+A corrupt or foreign cache file, or a malformed entry in it, is ignored and rewritten.
+The file records the engine fingerprint (tool version, rule files, and the code that
+produces findings) so that editing a rule or a check never serves stale results.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from nova_lsp import __version__
@@ -25,6 +28,31 @@ def content_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# the parts of the package whose code decides what an analysis returns
+_ENGINE_SOURCES = ("document.py", "config.py", "engine", "checks", "fixes")
+
+
+@lru_cache(maxsize=1)
+def engine_fingerprint() -> str:
+    """Hash of the tool version, the rule files and the analysis code."""
+    from nova_lsp.engine.registry import rules_dir
+
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent.parent
+    files: list[Path] = []
+    for name in _ENGINE_SOURCES:
+        target = package / name
+        files.extend(sorted(target.rglob("*.py")) if target.is_dir() else [target])
+    files.extend(sorted(rules_dir().glob("NOVA*.toml")))
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b""
+        digest.update(path.name.encode() + b"\0" + data + b"\0")
+    return digest.hexdigest()[:20]
+
+
 class ResultCache:
     def __init__(self, directory: Path, config_fingerprint: str) -> None:
         self.directory = directory
@@ -36,10 +64,16 @@ class ResultCache:
 
     def _load(self) -> None:
         try:
+            if not self.file.is_file():  # absent, or something that would block a read
+                return
             data = json.loads(self.file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except Exception:  # unreadable, not UTF-8, not JSON, nested too deeply for json
             return
-        if isinstance(data, dict) and data.get("version") == __version__ and isinstance(data.get("entries"), dict):
+        if (
+            isinstance(data, dict)
+            and data.get("engine") == engine_fingerprint()
+            and isinstance(data.get("entries"), dict)
+        ):
             self._entries = data["entries"]
 
     def get(self, key: str) -> Analysis | None:
@@ -48,7 +82,8 @@ class ResultCache:
             return None
         try:
             analysis = analysis_from_dict(entry)
-        except (KeyError, TypeError, ValueError):
+        except Exception:  # any malformed entry (a list, a bad span, ...) is a miss
+            self._entries.pop(key, None)
             return None
         self._used.add(key)
         return analysis
@@ -72,8 +107,18 @@ class ResultCache:
                 tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# nova-lsp cache\n")
                 (self.directory / ".gitignore").write_text("*\n")
             fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"version": __version__, "entries": entries}, handle, separators=(",", ":"))
-            os.replace(tmp, self.file)
         except OSError:
-            pass  # a read-only tree: run without a cache
+            return  # a read-only tree: run without a cache
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(
+                    {"version": __version__, "engine": engine_fingerprint(), "entries": entries},
+                    handle,
+                    separators=(",", ":"),
+                )
+            os.replace(tmp, self.file)
+        except OSError:  # disk full, or the target is a directory: leave no temporary behind
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
