@@ -173,6 +173,14 @@ def run_check(args) -> int:
     if cache is not None:
         cache.save()
 
+    if getattr(args, "fix", False) or getattr(args, "diff", False):
+        from nova_lsp.fixing import fix_outcomes
+
+        outcomes, changed, fix_errors = fix_outcomes(outcomes, config, diff=args.diff)
+        errors.extend(fix_errors)
+        if args.diff:
+            return EXIT_ERROR if errors else (EXIT_FINDINGS if changed else EXIT_CLEAN)
+
     results: list[FileResult] = []
     for outcome in outcomes:
         if outcome.error is not None:

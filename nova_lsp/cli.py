@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="lowest severity that fails the run: error, warning, information, hint (default: hint)",
     )
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--fix", action="store_true", help="apply the fix of every finding that has one, then report what is left")
+    check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, write nothing; exit 1 if there are any")
     check.add_argument("--jobs", "-j", type=int, default=0, metavar="N", help="worker processes (default: CPU count)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     check.add_argument("--cache-dir", metavar="DIR", help="cache directory (default: .nova-lsp-cache in the project root)")
