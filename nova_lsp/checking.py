@@ -20,9 +20,10 @@ from nova_lsp.engine.cache import ResultCache, content_key
 from nova_lsp.engine.model import Analysis
 from nova_lsp.engine.registry import load_registry
 from nova_lsp.files import SourceError, discover, read_bytes
-from nova_lsp.report import FileResult, Report, fingerprints
+from nova_lsp.report import FileResult, Report, escape_control, fingerprints
 
 BATCH = 8
+BASELINE_FORMAT = 2  # 2: paths relative to the baseline file, fingerprints without the path
 _CONFIG: Config | None = None  # set in each worker by the pool initializer
 
 
@@ -32,15 +33,27 @@ class Outcome:
     key: str
     analysis: Analysis | None
     error: str | None
+    path: Path | None = None  # set in the main process (never sent to or from a worker)
+    data: bytes | None = None  # the analysed bytes, kept in the main process for carets
 
 
 def display_path(path: Path) -> str:
+    """The path as reported: relative to the working directory when inside it, POSIX
+    separators, and always valid UTF-8 (undecodable bytes of a file name show as ``\\xff``)."""
     try:
         rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         rel = str(path)
     shown = str(path) if rel.startswith("..") else rel
-    return shown.replace(os.sep, "/")
+    return printable_path(shown.replace(os.sep, "/"))
+
+
+def printable_path(text: str) -> str:
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:  # surrogate-escaped bytes of a non-UTF-8 file name
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def analyse_bytes(display: str, data: bytes, config: Config) -> Outcome:
@@ -73,14 +86,18 @@ def _run_pool(jobs: int, items, config: Config) -> list[Outcome]:
         for batch, future in futures:
             try:
                 outcomes.extend(future.result())
-            except BrokenProcessPool:
+            except Exception:  # BrokenProcessPool (a worker died), or a result that would not pickle
                 failed.extend(batch)
     for display, data in failed:  # one file per fresh worker, to find the one that kills it
         try:
             with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=(config,)) as pool:
                 outcomes.extend(pool.submit(_work, [(display, data)]).result())
         except BrokenProcessPool:
-            outcomes.append(Outcome(display, content_key(data), None, "the analysis crashed its worker process"))
+            message = "skipped: the analysis crashed its worker process"
+            outcomes.append(Outcome(display, content_key(data), None, message))
+        except Exception as exc:
+            message = f"internal error (please report this): {type(exc).__name__}: {exc}"
+            outcomes.append(Outcome(display, content_key(data), None, message))
     return outcomes
 
 
@@ -89,6 +106,7 @@ def analyse_files(paths: list[Path], config: Config, jobs: int, cache: ResultCac
     outcomes: dict[str, Outcome] = {}
     pending = []
     order = []
+    sources: dict[str, tuple[Path, bytes]] = {}
     errors: list[tuple[str, str]] = []
     for path in paths:
         display = display_path(path)
@@ -98,6 +116,7 @@ def analyse_files(paths: list[Path], config: Config, jobs: int, cache: ResultCac
         except SourceError as exc:
             errors.append((display, str(exc)))
             continue
+        sources[display] = (path, data)
         if cache is not None:
             hit = cache.get(content_key(data))
             if hit is not None:
@@ -112,36 +131,68 @@ def analyse_files(paths: list[Path], config: Config, jobs: int, cache: ResultCac
         outcomes[outcome.display] = outcome
         if cache is not None and outcome.analysis is not None:
             cache.put(outcome.key, outcome.analysis)
-    ordered = [outcomes[d] for d in order if d in outcomes]
+    ordered = []
+    for display in order:
+        outcome = outcomes.get(display)
+        if outcome is None:
+            continue
+        outcome.path, data = sources[display]
+        if outcome.analysis is not None and outcome.analysis.findings:
+            outcome.data = data  # carets and fingerprints use exactly the analysed text
+        ordered.append(outcome)
     return ordered, errors
 
 
-def _read_lines(display: str) -> tuple[str, ...]:
+def _lines(data: bytes | None) -> tuple[str, ...]:
     try:
-        return tuple(Document(decode_source(read_bytes(Path(display)))).lines)
-    except (SourceError, DecodeError):
+        return tuple(Document(decode_source(data)).lines) if data is not None else ()
+    except DecodeError:
         return ()
 
 
+def _baseline_key(path: Path | None, display: str, base_dir: Path) -> str:
+    """A file's path relative to the baseline's directory, so that a baseline matches
+    whatever directory the check runs from."""
+    if path is None:
+        return display
+    try:
+        rel = os.path.relpath(os.path.abspath(path), os.path.abspath(base_dir))
+    except ValueError:  # another drive on Windows
+        rel = os.path.abspath(path)
+    return printable_path(rel.replace(os.sep, "/"))
+
+
 def load_baseline(path: str) -> set[tuple[str, str]]:
+    """(path relative to the baseline's directory, fingerprint) of every recorded finding."""
     from nova_lsp.cli import UsageError
 
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return {(item["path"], item["fingerprint"]) for item in data["findings"]}
+        if data.get("tool") != "nova-lsp" or data.get("format") != BASELINE_FORMAT:
+            raise ValueError(f"expected a nova-lsp baseline of format {BASELINE_FORMAT}; regenerate it with --write-baseline")
+        return {(str(item["path"]), str(item["fingerprint"])) for item in data["findings"]}
     except FileNotFoundError:
         raise UsageError(f"{path}: baseline file not found") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise UsageError(f"{path}: not a nova-lsp baseline ({type(exc).__name__}: {exc})") from None
 
 
-def write_baseline(path: str, results: list[FileResult]) -> int:
+def write_baseline(path: str, results: list[FileResult], real_paths: dict[str, Path]) -> int:
+    from nova_lsp.cli import UsageError
+
+    base_dir = Path(path).parent
     rows = []
     for result in results:
+        key = _baseline_key(real_paths.get(result.path), result.path, base_dir)
         for finding, fp in zip(result.findings, fingerprints(result)):
-            rows.append({"path": result.path, "rule": finding.rule, "fingerprint": fp, "message": finding.message})
-    payload = {"tool": "nova-lsp", "format": 1, "findings": rows}
-    Path(path).write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            rows.append({"path": key, "rule": finding.rule, "fingerprint": fp, "message": finding.message})
+    payload = {"tool": "nova-lsp", "format": BASELINE_FORMAT, "findings": rows}
+    try:
+        Path(path).write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write the baseline: {exc.strerror or exc}") from None
     return len(rows)
 
 
@@ -155,13 +206,11 @@ def run_check(args) -> int:
     config.active_rules(registry)  # validate selection before doing any work
     paths, problems = discover(args.paths or ["."], config.excludes(), config.root)
     errors: list[tuple[str, str]] = []
-    missing = False
     for problem in problems:
         if "outside the checked tree" in problem.message:
-            print(f"nova-lsp: warning: {problem.path}: {problem.message}", file=sys.stderr)
+            shown = escape_control(display_path(Path(problem.path)))
+            print(f"nova-lsp: warning: {shown}: {problem.message}", file=sys.stderr)
             continue
-        if problem.message == "no such file or directory":
-            missing = True
         errors.append((display_path(Path(problem.path)), problem.message))
 
     cache = None
@@ -182,35 +231,37 @@ def run_check(args) -> int:
             return EXIT_ERROR if errors else (EXIT_FINDINGS if changed else EXIT_CLEAN)
 
     results: list[FileResult] = []
+    real_paths: dict[str, Path] = {}
     for outcome in outcomes:
         if outcome.error is not None:
             errors.append((outcome.display, outcome.error))
             continue
         errors.extend((outcome.display, e.message) for e in outcome.analysis.errors)
         if outcome.analysis.findings:
-            results.append(FileResult(outcome.display, outcome.analysis.findings, _read_lines(outcome.display)))
+            real_paths[outcome.display] = outcome.path
+            results.append(FileResult(outcome.display, outcome.analysis.findings, _lines(outcome.data)))
+    errors.sort(key=lambda item: item[0])  # stable: a file's own errors keep their order
 
     if args.write_baseline:
-        count = write_baseline(args.write_baseline, results)
+        count = write_baseline(args.write_baseline, results, real_paths)
+        for path, message in errors:
+            print(f"nova-lsp: error: {escape_control(path)}: {escape_control(message)}", file=sys.stderr)
         print(f"nova-lsp: wrote {count} finding(s) to baseline {args.write_baseline}", file=sys.stderr)
-        return EXIT_ERROR if missing else EXIT_CLEAN
+        return EXIT_ERROR if errors else EXIT_CLEAN
 
     if args.baseline:
         known = load_baseline(args.baseline)
+        base_dir = Path(args.baseline).parent
         filtered = []
         for result in results:
-            keep = tuple(f for f, fp in zip(result.findings, fingerprints(result)) if (result.path, fp) not in known)
+            key = _baseline_key(real_paths.get(result.path), result.path, base_dir)
+            keep = tuple(f for f, fp in zip(result.findings, fingerprints(result)) if (key, fp) not in known)
             if keep:
                 filtered.append(FileResult(result.path, keep, result.lines))
         results = filtered
 
     report = Report(tuple(results), tuple(errors), registry.rules, config.docs_url, checked=len(outcomes))
-    text = render(report, args)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    emit(render(report, args), args)
 
     if errors:
         return EXIT_ERROR
@@ -235,12 +286,41 @@ def render(report: Report, args) -> str:
         return github_render(report)
     from nova_lsp.report.text import render as text_render
 
-    colour = args.colour
-    if colour is None:
-        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and not args.output
-    elif colour and os.environ.get("NO_COLOR"):
-        colour = False
-    text = text_render(report, colour=colour)
-    if args.statistics:
-        text = text[text.find("Found") :] if "Found" in text else text.splitlines()[-1] + "\n"
-    return text
+    return text_render(report, colour=use_colour(args), statistics=args.statistics)
+
+
+def use_colour(args) -> bool:
+    """--color / --no-color decide; otherwise colour only on a terminal without NO_COLOR.
+
+    Per no-color.org, NO_COLOR (set and not empty) turns off colour *by default*, and an
+    explicit command-line flag overrides it: ``--color`` colours even with NO_COLOR set.
+    """
+    if args.colour is not None:
+        return args.colour
+    if args.output or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def emit(text: str, args) -> None:
+    """Write the report.  JSON and SARIF are always UTF-8; text and annotations use the
+    terminal's encoding with backslash escapes for what it cannot show, never a crash."""
+    from nova_lsp.cli import UsageError
+
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise UsageError(f"{args.output}: cannot write the report: {exc.strerror or exc}") from None
+        return
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # replaced by something text-only
+        stream.write(text)
+        stream.flush()
+        return
+    encoding = "utf-8" if args.format in ("json", "sarif") else (stream.encoding or "utf-8")
+    stream.flush()
+    buffer.write(text.encode(encoding, "backslashreplace"))
+    buffer.flush()

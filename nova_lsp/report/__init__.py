@@ -41,13 +41,15 @@ def help_url(rule: Rule, docs_url: str) -> str | None:
 
 
 def fingerprints(result: FileResult) -> list[str]:
-    """A line-shift-proof fingerprint per finding: rule, path, the stripped source line and
-    the flagged text, numbered among identical ones in the file."""
+    """A line-shift-proof fingerprint per finding: rule, the stripped source line and the
+    message, numbered among identical ones in the file.  The path is not part of it (the
+    baseline and SARIF record it beside), so the fingerprint does not change with the
+    directory the check runs from."""
     seen: dict[str, int] = {}
     prints = []
     for finding in result.findings:
         line = result.lines[finding.span.start_line].strip() if finding.span.start_line < len(result.lines) else ""
-        base = "\x1f".join((finding.rule, result.path, line, finding.message))
+        base = "\x1f".join((finding.rule, line, finding.message))
         digest = hashlib.sha256(base.encode("utf-8", "surrogatepass")).hexdigest()[:24]
         seen[digest] = seen.get(digest, 0) + 1
         prints.append(f"{digest}:{seen[digest]}")
