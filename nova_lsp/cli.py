@@ -76,7 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--extend-exclude", action="append", metavar="GLOBS", help="exclude these globs as well")
     check.add_argument("--statistics", action="store_true", help="(text) print only the per-rule summary")
     colour = check.add_mutually_exclusive_group()
-    colour.add_argument("--color", dest="colour", action="store_const", const=True, help="always colour text output")
+    colour.add_argument(
+        "--color",
+        dest="colour",
+        action="store_const",
+        const=True,
+        help="always colour text output, even when piped and even with NO_COLOR set (an explicit "
+        "flag overrides the environment, as no-color.org advises). Default: colour only on a "
+        "terminal, and never when NO_COLOR is set to a non-empty value",
+    )
     colour.add_argument("--no-color", dest="colour", action="store_const", const=False, help="never colour")
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")

@@ -1,6 +1,8 @@
 """``--format text``: ``path:line:col: ID [severity] message``, the line with a caret, a summary.
 
-Colour only when writing to a terminal and ``NO_COLOR`` is not set.
+Colour is the caller's decision (see ``checking.use_colour``).  Everything that comes from
+the checked files (paths, source lines, messages quoting code) goes through
+``escape_control``, so a file name with a newline or an ANSI escape cannot forge lines.
 """
 
 from __future__ import annotations
@@ -14,16 +16,38 @@ from nova_lsp.report import Report, escape_control
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFORMATION: "36", Severity.HINT: "37"}
 
 
+MAX_SOURCE = 160  # longer source lines are shown as a window around the finding
+
+
 def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text
+    )
 
 
-def _caret_prefix(line: str, col: int) -> str:
+def _caret_prefix(shown: str) -> str:
     # keep tabs so the caret lines up however the terminal expands them
-    return "".join("\t" if ch == "\t" else " " * _width(ch) for ch in line[:col])
+    return "".join("\t" if ch == "\t" else " " * _width(ch) for ch in shown)
 
 
-def render(report: Report, colour: bool = False) -> str:
+def _source_and_caret(raw: str, start: int, end: int) -> tuple[str, str, int]:
+    """(line as shown, blanks before the caret, caret width) for the span [start, end) of
+    ``raw``: control characters escaped, very long lines cut to a window with ellipses."""
+    lo, hi = 0, len(raw)
+    if len(raw) > MAX_SOURCE:
+        lo = max(0, min(start - MAX_SOURCE // 4, len(raw) - MAX_SOURCE))
+        hi = min(len(raw), lo + MAX_SOURCE)
+    start = min(max(start, lo), hi)
+    end = min(max(end, start), hi)
+    before = ("…" if lo > 0 else "") + escape_control(raw[lo:start], keep_tabs=True)
+    marked = escape_control(raw[start:end], keep_tabs=True)
+    after = escape_control(raw[end:hi], keep_tabs=True) + ("…" if hi < len(raw) else "")
+    return before + marked + after, _caret_prefix(before), max(_width(marked.replace("\t", " ")), 1)
+
+
+def render(report: Report, colour: bool = False, statistics: bool = False) -> str:
+    """The report; with ``statistics`` only the summary (per-rule counts and errors)."""
+
     def paint(code: str, text: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if colour else text
 
@@ -33,6 +57,8 @@ def render(report: Report, colour: bool = False) -> str:
     for result, f in report.all_findings():
         counts[f.rule] += 1
         names[f.rule] = f.name
+        if statistics:
+            continue
         line_no = f.span.start_line + 1
         head = f"{escape_control(result.path)}:{line_no}:{f.span.start_col + 1}:"
         out.append(
@@ -41,16 +67,15 @@ def render(report: Report, colour: bool = False) -> str:
         )
         if f.span.start_line < len(result.lines):
             raw = result.lines[f.span.start_line]
-            source = escape_control(raw, keep_tabs=True)
             end = f.span.end_col if f.span.end_line == f.span.start_line else len(raw.rstrip())
-            width = max(_width(raw[f.span.start_col : end]), 1)
+            source, blanks, width = _source_and_caret(raw, f.span.start_col, end)
             gutter = f"{line_no:>5} | "
             out.append(paint("2", gutter) + source)
-            out.append(" " * (len(gutter) - 2) + "| " + _caret_prefix(raw, f.span.start_col) + paint(_COLOURS[f.severity], "^" * width))
+            out.append(" " * (len(gutter) - 2) + "| " + blanks + paint(_COLOURS[f.severity], "^" * width))
         out.append("")
-    for path, message in report.errors:
+    for path, message in () if statistics else report.errors:
         out.append(f"{paint('1', escape_control(path))}: {paint('1;31', 'error')}: {escape_control(message)}")
-    if report.errors:
+    if report.errors and not statistics:
         out.append("")
     total = sum(counts.values())
     if total:
@@ -60,5 +85,6 @@ def render(report: Report, colour: bool = False) -> str:
     else:
         out.append(f"No findings in {report.checked} file{'s' if report.checked != 1 else ''}.")
     if report.errors:
-        out.append(f"{len(report.errors)} file{'s' if len(report.errors) != 1 else ''} could not be checked.")
+        failed = len({path for path, _ in report.errors})
+        out.append(f"{failed} file{'s' if failed != 1 else ''} could not be checked.")
     return "\n".join(out) + "\n"
