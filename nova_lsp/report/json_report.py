@@ -1,4 +1,10 @@
-"""``--format json``: one document, positions 1-based, columns in code points."""
+"""``--format json``: one document, positions 1-based, columns in code points.
+
+The shape is the one issue 2 specifies, no more: ``{"version", "findings": [{"rule", "name",
+"cwe", "severity", "path", "line", "column", "end_line", "end_column", "message", "fixes":
+[{"title", "edits": [{"line", "column", "end_line", "end_column", "new_text"}]}]}],
+"errors": [{"path", "message"}]}``.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +40,7 @@ def render(report: Report) -> str:
                 "end_column": f.span.end_col + 1,
                 "message": f.message,
                 "fixes": [
-                    {"title": fix.title, "kind": fix.kind.value, "edits": [_edit(e) for e in fix.edits]}
+                    {"title": fix.title, "edits": [_edit(e) for e in fix.edits]}
                     for fix in f.fixes
                 ],
             }

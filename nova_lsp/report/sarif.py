@@ -44,8 +44,12 @@ def _rule(rule: Rule, docs_url: str) -> dict:
     return entry
 
 
-def _uri(path: str) -> str:
-    return quote(path.replace(os.sep, "/"), safe="/")
+def _location(path: str) -> dict:
+    """artifactLocation: relative paths against %SRCROOT% (the working directory); a path
+    outside it (shown absolute) as a file: URI of its own."""
+    if os.path.isabs(path):
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(path.replace(os.sep, "/"), safe="/"), "uriBaseId": "%SRCROOT%"}
 
 
 def _region(span) -> dict:
@@ -66,7 +70,7 @@ def render(report: Report) -> str:
         for finding, fp in zip(result.findings, prints):
             location = {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(result.path), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": _location(result.path),
                     "region": _region(finding.span),
                 }
             }
@@ -84,7 +88,7 @@ def render(report: Report) -> str:
                         "id": n,
                         "message": {"text": r.message},
                         "physicalLocation": {
-                            "artifactLocation": {"uri": _uri(result.path), "uriBaseId": "%SRCROOT%"},
+                            "artifactLocation": _location(result.path),
                             "region": _region(r.span),
                         },
                     }
@@ -95,7 +99,7 @@ def render(report: Report) -> str:
         {
             "level": "error",
             "message": {"text": message},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"}}}],
+            "locations": [{"physicalLocation": {"artifactLocation": _location(path)}}],
         }
         for path, message in report.errors
     ]
