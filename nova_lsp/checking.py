@@ -143,10 +143,15 @@ def analyse_files(paths: list[Path], config: Config, jobs: int, cache: ResultCac
     return ordered, errors
 
 
-def _lines(data: bytes | None) -> tuple[str, ...]:
+def _lines(outcome: Outcome) -> tuple[str, ...]:
+    """Source lines of an analysed file: from the analysed bytes, or (after --fix rewrote
+    the file) read again."""
+    data = outcome.data
     try:
+        if data is None and outcome.path is not None:
+            data = read_bytes(outcome.path)
         return tuple(Document(decode_source(data)).lines) if data is not None else ()
-    except DecodeError:
+    except (SourceError, DecodeError):
         return ()
 
 
@@ -225,8 +230,12 @@ def run_check(args) -> int:
     if getattr(args, "fix", False) or getattr(args, "diff", False):
         from nova_lsp.fixing import fix_outcomes
 
+        before = outcomes
         outcomes, changed, fix_errors = fix_outcomes(outcomes, config, diff=args.diff)
         errors.extend(fix_errors)
+        for old, new in zip(before, outcomes):
+            if new is not old:  # rewritten on disk: carets must come from the new text
+                new.data = None
         if args.diff:
             return EXIT_ERROR if errors else (EXIT_FINDINGS if changed else EXIT_CLEAN)
 
@@ -239,7 +248,7 @@ def run_check(args) -> int:
         errors.extend((outcome.display, e.message) for e in outcome.analysis.errors)
         if outcome.analysis.findings:
             real_paths[outcome.display] = outcome.path
-            results.append(FileResult(outcome.display, outcome.analysis.findings, _lines(outcome.data)))
+            results.append(FileResult(outcome.display, outcome.analysis.findings, _lines(outcome)))
     errors.sort(key=lambda item: item[0])  # stable: a file's own errors keep their order
 
     if args.write_baseline:
