@@ -67,7 +67,13 @@ async def register_dynamic_capabilities(ls: "NovaLanguageServer") -> None:
 
 async def did_change_configuration(ls: "NovaLanguageServer", params: types.DidChangeConfigurationParams) -> None:
     if ls.session.features.configuration:
-        await fetch_configuration(ls)  # the pull model: settings in the params may be null
+        # the pull model (settings in the params may be null): ask for the section; until the
+        # answer arrives nothing is analysed, and pull requests wait for the new settings
+        ls.scheduler.pause()
+        try:
+            await fetch_configuration(ls)
+        finally:
+            ls.scheduler.resume()
     else:
         ls.settings_problems(ls.session.set_layer("configuration", params.settings))
     ls.configuration_changed()

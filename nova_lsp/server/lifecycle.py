@@ -30,8 +30,9 @@ def initialize(ls: "NovaLanguageServer", params: types.InitializeParams) -> None
     session.encoding = encoding_name(ls.workspace.position_encoding)
     session.workspace_folders = ls.workspace_folder_paths()
     ls.settings_problems(session.set_layer("initializationOptions", params.initialization_options))
-    # without workspace/configuration there is nothing to wait for before analysing
-    session.settings_ready = not session.features.configuration
+    # with workspace/configuration, analysis waits for the editor's answer (``initialized``)
+    if session.features.configuration:
+        ls.scheduler.pause()
     log.info(
         "initialized for %s: encoding %s, %s diagnostics",
         params.client_info.name if params.client_info else "an unnamed client",
@@ -45,8 +46,7 @@ async def initialized(ls: "NovaLanguageServer", params: types.InitializedParams)
         try:
             await configuration.fetch_configuration(ls)
         finally:
-            ls.session.settings_ready = True
-            ls.scheduler.schedule_all(0)
+            ls.scheduler.resume()
     await configuration.register_dynamic_capabilities(ls)
 
 

@@ -130,6 +130,8 @@ class Scheduler:
         self._run = run
         self._states: dict[str, _State] = {}
         self._closed = False
+        self._ready = asyncio.Event()  # cleared while the editor's settings are being fetched
+        self._ready.set()
         self.analyses_started = 0  # for tests and the benchmark's sanity checks
 
     # -- state -----------------------------------------------------------------------------
@@ -173,6 +175,15 @@ class Scheduler:
         for uri in list(self.session.documents):
             self.schedule(uri, delay)
 
+    def pause(self) -> None:
+        """Settings are being fetched: start nothing, and make result waiters wait."""
+        self._ready.clear()
+
+    def resume(self) -> None:
+        """Settings are known: analyse every open document that is not up to date."""
+        self._ready.set()
+        self.schedule_all(0)
+
     def forget(self, uri: str) -> None:
         """The document was closed: drop its timer, result and waiters (a running analysis
         finishes in the background and is discarded)."""
@@ -185,6 +196,7 @@ class Scheduler:
     def close(self) -> None:
         """Shutdown: no new analysis, pending ones cancelled, running ones abandoned."""
         self._closed = True
+        self._ready.set()  # release waiters; they see the server is closing
         for state in self._states.values():
             if state.timer is not None:
                 state.timer.cancel()
@@ -202,8 +214,8 @@ class Scheduler:
         if state.running is not None:
             state.rerun = True
             return
-        if not self.session.settings_ready:
-            return  # started for every open document once the settings have arrived
+        if not self._ready.is_set():
+            return  # ``resume`` starts every open document once the settings have arrived
         key = self.current_key(uri)
         if state.result is not None and state.result.key == key:
             return  # already up to date (e.g. a save right after the debounced run)
@@ -256,6 +268,9 @@ class Scheduler:
         result.  With ``allow_stale`` (run mode ``onSave``) any existing result is returned.
         """
         while True:
+            if not self._ready.is_set() and not self._closed:
+                await self._ready.wait()
+                continue
             key = self.current_key(uri)
             if key is None or self._closed:
                 return None
@@ -268,7 +283,7 @@ class Scheduler:
                 return None
             if state.failed_key == key:
                 return state.result
-            if state.timer is None and state.running is None and self.session.settings_ready:
+            if state.timer is None and state.running is None:
                 self._start(uri)
                 if state.running is None:
                     # nothing started: not analysed, already up to date, or shutting down

@@ -84,7 +84,6 @@ class Session:
     workspace_folders: list[str] = field(default_factory=list)  # file-system paths
     settings: settings_mod.ServerSettings = field(default_factory=settings_mod.ServerSettings)
     generation: int = 0
-    settings_ready: bool = False  # the first workspace/configuration answer has arrived
     report_problem: Callable[[str], None] = lambda message: None
     _layers: dict[str, dict[str, Any]] = field(default_factory=lambda: {"initializationOptions": {}, "configuration": {}})
     _project_configs: dict[str, Config] = field(default_factory=dict)
@@ -151,6 +150,15 @@ class Session:
             self._project_configs[directory] = config
         return config
 
+    def folder_of(self, file: Path) -> Path | None:
+        """The innermost workspace folder containing ``file``."""
+        best = None
+        for folder in self.workspace_folders:
+            candidate = Path(folder)
+            if file.is_relative_to(candidate) and (best is None or len(candidate.parts) > len(best.parts)):
+                best = candidate
+        return best
+
     def directory_for(self, path: str | None) -> str | None:
         if path:
             return str(Path(path).parent)
@@ -183,7 +191,8 @@ class Session:
         if not path:
             return False
         file = Path(path)
-        root = Path(config.root) if config.root else None
+        # excludes are relative to the pyproject.toml they come from, else to the workspace folder
+        root = Path(config.root) if config.source and config.root else self.folder_of(file)
         patterns = config.excludes()
         # match only below the project root, so a checkout under ".../build/..." still works
         if root is not None:

@@ -89,9 +89,17 @@ async def fresh(lsp_client: EditorClient, request, tmp_path):
     await _stop(lsp_client)
 
 
-# The server with the instrumented engine of ``patched_server.py``, one per test.
+# The server with the instrumented engine of ``patched_server.py``: shared per module, or
+# a server of its own set up by the ``lsp`` marker.
+@pytest_lsp.fixture(config=_config(PATCHED_SERVER), params=CLIENTS, scope="module")
+async def patched(lsp_client: EditorClient, request, tmp_path_factory):
+    await _start(lsp_client, request, tmp_path_factory.mktemp("ws"), request.param)
+    yield
+    await _stop(lsp_client)
+
+
 @pytest_lsp.fixture(config=_config(PATCHED_SERVER), params=CLIENTS, loop_scope="module")
-async def patched(lsp_client: EditorClient, request, tmp_path):
+async def fresh_patched(lsp_client: EditorClient, request, tmp_path):
     await _start(lsp_client, request, tmp_path / "ws", request.param)
     yield
     await _stop(lsp_client)

@@ -96,6 +96,17 @@ class EditorClient(LanguageClient):
         params = await self.wait_until(ready)
         return list(params.diagnostics)
 
+    async def diagnostics_after(self, uri: str, published_before: int) -> list[types.Diagnostic]:
+        """The diagnostics of ``uri`` after something other than an edit changed them
+        (settings, pyproject.toml): a new push, or a pull (which waits for the re-analysis)."""
+        if self.pull:
+            return await self.current_diagnostics(uri)
+        params = await self.wait_until(lambda: self.publishes(uri)[published_before:][-1:])
+        return list(params[-1].diagnostics)
+
+    def did_change_configuration(self, settings=None) -> None:
+        self.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=settings))
+
     # -- editing ----------------------------------------------------------------------------------
 
     def open(self, uri: str, text: str, language_id: str = "python", version: int = 1) -> None:
