@@ -85,8 +85,10 @@ def _analyze(document: Document, config: Config, registry: Registry) -> Analysis
             module = parsed
             index = NodeIndex(module)
 
+    not_run: set[str] = set()  # rules that could not look at this text: their suppressions are not stale
     for act in candidates:
         if act.rule.needs_tree and module is None:
+            not_run.add(act.rule.id)
             continue
         ctx = CheckContext(module, document, act.rule, act.options, index)
         try:
@@ -95,13 +97,16 @@ def _analyze(document: Document, config: Config, registry: Registry) -> Analysis
                     finding = replace(finding, severity=act.severity)
                 findings.append(attach_fixes(finding, ctx))
         except RecursionError:
+            not_run.add(act.rule.id)
             errors.append(AnalysisError(f"rule {act.rule.id} skipped: code is nested too deeply"))
         except MemoryError:
+            not_run.add(act.rule.id)
             errors.append(AnalysisError(f"rule {act.rule.id} skipped: out of memory"))
         except Exception as exc:  # a bug in one check must not hide the others' findings
+            not_run.add(act.rule.id)
             errors.append(AnalysisError(f"internal error in rule {act.rule.id}: {_describe(exc)}"))
 
-    findings, suppressed = _apply_suppressions(document, findings, by_id, registry)
+    findings, suppressed = _apply_suppressions(document, findings, by_id, registry, not_run)
     findings = _add_suppress_fixes(document, findings)
     findings.sort(key=lambda f: f.sort_key)
     return Analysis(findings=tuple(findings), errors=tuple(errors), suppressed=suppressed)
@@ -119,7 +124,25 @@ def _syntax_finding(act: ActiveRule, problem: SyntaxProblem) -> Finding:
     )
 
 
-def _apply_suppressions(document: Document, findings: list[Finding], by_id: dict[str, ActiveRule], registry: Registry):
+def comment_line(document: Document, line: int) -> int | None:
+    """The line whose end a suppression comment for a finding starting on ``line`` goes on:
+    that line itself, or, when it ends inside a multi-line string or a backslash
+    continuation (where a ``#`` would not be a comment), the line where that construct
+    ends.  None when the text ends first."""
+    open_lines = lex(document.text).open_lines
+    last = len(document.lines) - 1
+    while line in open_lines and line < last:
+        line += 1
+    return None if line in open_lines else line
+
+
+def _apply_suppressions(
+    document: Document,
+    findings: list[Finding],
+    by_id: dict[str, ActiveRule],
+    registry: Registry,
+    not_run: set[str] = frozenset(),
+):
     suppressions = find_suppressions(document.text)
     if not suppressions:
         return findings, 0
@@ -129,23 +152,29 @@ def _apply_suppressions(document: Document, findings: list[Finding], by_id: dict
     kept = []
     silenced = 0
     for finding in findings:
-        if finding.rule != SYNTAX_ERROR and is_suppressed(by_line, finding.rule, finding.name, finding.span.start_line):
+        line = comment_line(document, finding.span.start_line)
+        if finding.rule != SYNTAX_ERROR and line is not None and is_suppressed(by_line, finding.rule, finding.name, line):
             silenced += 1
         else:
             kept.append(finding)
     unused = by_id.get(UNUSED_SUPPRESSION)
-    if unused is not None:
+    if unused is not None and SYNTAX_ERROR not in {f.rule for f in findings}:
         for sup in suppressions:
             if not sup.codes and not sup.used:
+                if not_run:
+                    continue  # a rule that did not run might have had a finding here
                 detail = "no finding on this line"
             else:
                 # a code for a rule that is known but not enabled here may matter elsewhere
                 # (the editor and CI can select different rules), so only active or unknown
-                # codes count as stale
+                # codes count as stale; nor do codes of rules that could not run
                 unknown = [c for c in sup.codes if registry.get(c) is None]
                 stale = [
                     c for c in sup.codes
-                    if c not in sup.used and c not in unknown and registry.get(c).id in by_id
+                    if c not in sup.used
+                    and c not in unknown
+                    and registry.get(c).id in by_id
+                    and registry.get(c).id not in not_run
                 ]
                 if not stale and not unknown:
                     continue
@@ -171,19 +200,23 @@ def _apply_suppressions(document: Document, findings: list[Finding], by_id: dict
 def _add_suppress_fixes(document: Document, findings: list[Finding]) -> list[Finding]:
     if not findings:
         return findings
-    unsafe = lex(document.text).open_lines
+    comments = lex(document.text).comment_lines
     out = []
     for finding in findings:
-        line = finding.span.start_line
-        if finding.rule in (SYNTAX_ERROR, UNUSED_SUPPRESSION) or line in unsafe:
+        line = comment_line(document, finding.span.start_line)
+        if finding.rule in (SYNTAX_ERROR, UNUSED_SUPPRESSION) or line is None:
             out.append(finding)
             continue
-        start, end, new_text = suppress_edit_text(document.line(line), finding.rule)
+        comment = comments.get(line)
+        start, end, new_text = suppress_edit_text(
+            document.line(line), finding.rule, comment.col if comment is not None else None
+        )
         if not new_text:
             out.append(finding)
             continue
+        where = "on this line" if line == finding.span.start_line else f"(comment on line {line + 1})"
         fix = Fix(
-            title=f"Ignore {finding.rule} on this line",
+            title=f"Ignore {finding.rule} {where}",
             edits=(Edit(Span(line, start, line, end), new_text),),
             kind=FixKind.SUPPRESS,
         )

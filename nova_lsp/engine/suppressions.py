@@ -14,7 +14,9 @@ from nova_lsp.engine.lexer import lex
 from nova_lsp.engine.model import Span
 
 MARKER = "nova-lsp:"
-_PATTERN = re.compile(r"nova-lsp:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+# a bare "ignore" must end there: "nova-lsp: ignored", "ignore-next-line" or an unclosed
+# "ignore[NOVA006" is not a suppression (and certainly not a silence-everything one)
+_PATTERN = re.compile(r"nova-lsp:\s*ignore(?:\[(?P<codes>[^\]]*)\]|(?![\w\[-]))", re.IGNORECASE)
 
 
 @dataclass
@@ -58,14 +60,23 @@ def is_suppressed(suppressions_by_line: dict[int, list[Suppression]], rule_id: s
     return hit
 
 
-def suppress_edit_text(line_text: str, rule_id: str) -> tuple[int, int, str]:
+def suppress_edit_text(line_text: str, rule_id: str, comment_col: int | None = -1) -> tuple[int, int, str]:
     """(start_col, end_col, replacement) that adds ``rule_id`` to the line's suppression.
 
     Merges into an existing ``# nova-lsp: ignore[...]`` comment, leaves a bare one alone,
-    otherwise appends a new comment after the code.
+    otherwise appends a new comment after the code.  ``comment_col`` is where the line's
+    comment starts (None: the line has none), so that the marker inside a string on the
+    line is not taken for a suppression; -1 (the default) guesses from the first ``#``.
     """
-    match = _PATTERN.search(line_text)
-    if match and "#" in line_text[: match.start()]:
+    if comment_col is None:
+        match = None
+    elif comment_col >= 0:
+        match = _PATTERN.search(line_text, comment_col)
+    else:
+        match = _PATTERN.search(line_text)
+        if match and "#" not in line_text[: match.start()]:
+            match = None
+    if match:
         raw = match.group("codes")
         if raw is None:
             return match.end(), match.end(), ""
