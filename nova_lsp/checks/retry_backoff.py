@@ -24,7 +24,7 @@ import re
 
 from astroid import nodes
 
-from nova_lsp.checks._ast import dotted, import_map, qualified
+from nova_lsp.checks._ast import call_name, dotted, import_map, qualified
 from nova_lsp.engine.model import Severity, Span
 
 _SCOPES = (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.Lambda, nodes.ClassDef, nodes.Module)
@@ -45,26 +45,34 @@ _PROCESS_EXITS = {"sys.exit", "os._exit", "exit", "os.abort"}
 
 _RETRYING = {"retrying.retry"}
 _TENACITY = {"tenacity.retry"}
+_LIBRARY_NAMES = {"retry", "Retrying", "AsyncRetrying"}
 _RETRY_OBJECTS = {"retrying.Retrying": "retrying", "tenacity.Retrying": "tenacity", "tenacity.AsyncRetrying": "tenacity"}
 
 
 # -- name matching ------------------------------------------------------------------------
 
 
-def _name_matches(written: str, full: str | None, entries) -> bool:
-    """``entries`` hold bare names (matched on the last component, ``*`` wildcards allowed)
-    or dotted names (matched on the whole written or import-resolved name, or a dotted
-    suffix of it)."""
-    last = written.rsplit(".", 1)[-1]
-    for entry in entries:
-        if "." not in entry:
-            if last == entry or ("*" in entry and fnmatch.fnmatchcase(last, entry)):
-                return True
-            continue
-        for candidate in (written, full):
-            if candidate and (candidate == entry or candidate.endswith("." + entry)):
-                return True
-    return False
+class _Names:
+    """A compiled name list: bare names match the last component (``*`` wildcards
+    allowed), dotted names the whole written or import-resolved name, or a dotted suffix."""
+
+    def __init__(self, entries) -> None:
+        self.bare = {e for e in entries if "." not in e and "*" not in e}
+        self.patterns = tuple(e for e in entries if "." not in e and "*" in e)
+        self.dotted = tuple(e for e in entries if "." in e)
+        self.suffixes = tuple("." + e for e in self.dotted)
+
+    def match(self, written: str, full: str | None) -> bool:
+        last = written.rsplit(".", 1)[-1]
+        if last in self.bare:
+            return True
+        if self.patterns and any(fnmatch.fnmatchcase(last, p) for p in self.patterns):
+            return True
+        if self.dotted:
+            for candidate in (written, full):
+                if candidate and (candidate in self.dotted or candidate.endswith(self.suffixes)):
+                    return True
+        return False
 
 
 def _is_waiting_call(call: nodes.Call, extra, imports) -> bool:
@@ -81,7 +89,7 @@ def _is_waiting_call(call: nodes.Call, extra, imports) -> bool:
         arg = call.args[0]
         if isinstance(arg, nodes.Const) and arg.value == 0 and not isinstance(arg.value, bool):
             return False
-    if _name_matches(written, qualified(call.func, imports), extra):
+    if extra.match(written, qualified(call.func, imports)):
         return True
     return bool(_WAITING_NAME.search(last))
 
@@ -376,18 +384,33 @@ def _expand(node, imports) -> list[tuple[str, str | None]]:
         return []
     out = [(name, qualified(node, imports))]
     if isinstance(node, nodes.Name):
-        try:
-            _, assigns = node.lookup(node.name)
-        except Exception:  # pragma: no cover - defensive: lookup never imports, but be safe
-            assigns = ()
-        for assign in assigns:
-            value = getattr(assign.parent, "value", None) if isinstance(assign, nodes.AssignName) else None
-            if isinstance(value, (nodes.Tuple, nodes.List)):
-                for elt in value.elts:
-                    sub = dotted(elt)
-                    if sub is not None:
-                        out.append((sub, qualified(elt, imports)))
+        for value in _bound_tuples(node):
+            for elt in value.elts:
+                sub = dotted(elt)
+                if sub is not None:
+                    out.append((sub, qualified(elt, imports)))
     return out
+
+
+def _bound_tuples(name_node):
+    """Tuples/lists assigned to ``name_node``'s name in its function, else at module level.
+    (Scanned by hand: astroid's ``lookup`` may bootstrap the live ``builtins`` module.)"""
+    scope = name_node.scope()
+    scopes = [scope] if isinstance(scope, nodes.Module) else [scope, scope.root()]
+    for current in scopes:
+        found = []
+        body = current.body if isinstance(current.body, list) else [current.body]
+        for node in _walk(body, skip_loops=False):
+            if isinstance(node, nodes.Assign) and isinstance(node.value, (nodes.Tuple, nodes.List)):
+                if any(isinstance(t, nodes.AssignName) and t.name == name_node.name for t in node.targets):
+                    found.append(node.value)
+        if found:
+            return found
+        if not isinstance(current, nodes.Module):
+            # module level only for names the function does not bind itself
+            if any(isinstance(n, nodes.AssignName) and n.name == name_node.name for n in _walk(body, skip_loops=False)):
+                return []
+    return []
 
 
 def _describe(names: list[str]) -> str:
@@ -412,7 +435,7 @@ def _loop_header_span(doc, loop) -> Span:
     return Span(line, start, line, max(end, start + 1))
 
 
-def _loop_findings(ctx, imports, transient, waiting_loops):
+def _loop_findings(ctx, imports, transient, extra_waits):
     doc = ctx.document
     tries_by_loop: dict[int, list] = {}
     loops: dict[int, object] = {}
@@ -426,8 +449,6 @@ def _loop_findings(ctx, imports, transient, waiting_loops):
 
     for key, try_nodes in tries_by_loop.items():
         loop = loops[key]
-        if key in waiting_loops:
-            continue
         if isinstance(loop, nodes.While):
             kind = "forever" if _is_forever(loop.test) else "while"
             flags = _names_in(loop.test)
@@ -466,9 +487,11 @@ def _loop_findings(ctx, imports, transient, waiting_loops):
                     if written not in written_seen:
                         written_seen.add(written)
                         retried.append(written)
-                    if any(_name_matches(w, q, transient) for w, q in expanded):
+                    if any(transient.match(w, q) for w, q in expanded):
                         any_transient = True
         if not retried and not bare:
+            continue
+        if _waits(loop, extra_waits, imports):
             continue
         exc = _describe(retried)
         if bare:
@@ -560,6 +583,8 @@ def _decorator_findings(ctx, imports, transient):
     module = ctx.module
     candidates = []  # (node, call or None, lib, what)
     for call in ctx.index.of(nodes.Call):
+        if call_name(call) not in _LIBRARY_NAMES:
+            continue
         name = qualified(call.func, imports)
         if name in _RETRYING:
             candidates.append((call, call, "retrying", "`@retrying.retry(...)`" if _is_decorator(call) else "`retrying.retry(...)`"))
@@ -591,7 +616,7 @@ def _decorator_findings(ctx, imports, transient):
             if written not in names:
                 names.append(written)
         exc = _describe(names) if names else (f"whatever {label} accepts" if label else "any exception")
-        is_transient = any(_name_matches(w, q, transient) for w, q in found)
+        is_transient = any(transient.match(w, q) for w, q in found)
         how = f"by {what}"
         if has_stop is True:
             bound = "bounded attempts"
@@ -611,25 +636,19 @@ def _decorator_findings(ctx, imports, transient):
 # -- entry point -------------------------------------------------------------------------
 
 
-def _waiting_loops(ctx, imports, extra) -> set[int]:
-    """ids of loops with a waiting call anywhere inside them (same function)."""
-    marked: set[int] = set()
-    for call in ctx.index.of(nodes.Call):
-        if not _is_waiting_call(call, extra, imports):
-            continue
-        node = call.parent
-        while node is not None and not isinstance(node, _SCOPES):
-            if isinstance(node, _LOOPS):
-                marked.add(id(node))
-            node = node.parent
-    return marked
+def _waits(loop, extra, imports) -> bool:
+    """A waiting call anywhere in the loop (header included), nested loops too."""
+    parts = [loop.test] if isinstance(loop, nodes.While) else [loop.iter]
+    for node in _walk([*parts, *loop.body], skip_loops=False):
+        if isinstance(node, nodes.Call) and _is_waiting_call(node, extra, imports):
+            return True
+    return False
 
 
 def check(ctx):
     options = ctx.options
     imports = import_map(ctx)
-    transient = tuple(options.get("transient-exceptions", ()))
-    extra_waits = tuple(options.get("sleep-functions", ())) + tuple(options.get("backoff-helpers", ()))
-    waiting = _waiting_loops(ctx, imports, extra_waits)
-    yield from _loop_findings(ctx, imports, transient, waiting)
+    transient = _Names(options.get("transient-exceptions", ()))
+    extra_waits = _Names(tuple(options.get("sleep-functions", ())) + tuple(options.get("backoff-helpers", ())))
+    yield from _loop_findings(ctx, imports, transient, extra_waits)
     yield from _decorator_findings(ctx, imports, transient)
