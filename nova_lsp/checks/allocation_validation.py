@@ -135,11 +135,8 @@ def _derived_names(expr, tainted: dict[str, str]) -> list[str]:
             elif isinstance(func, nodes.Attribute) and func.attrname in _TRANSPARENT_METHODS:
                 stack.append(func.expr)
             continue
-        if isinstance(node, (nodes.Compare, nodes.BoolOp)) and not isinstance(node, nodes.BoolOp):
-            continue  # a comparison is a bool, not the data
-        if isinstance(node, nodes.BoolOp):  # `allocs or {}` carries the data
-            stack.extend(node.values)
-            continue
+        if isinstance(node, (nodes.Compare, nodes.UnaryOp)):
+            continue  # `x in allocs`, `not allocs`: a bool, not the data
         if isinstance(node, _NESTED):
             continue
         stack.extend(node.get_children())
@@ -293,7 +290,7 @@ def _local_urls(function) -> dict[str, str]:
     return urls
 
 
-def _sink_args(call, write_calls, allocation_names, local_urls):
+def _sink_args(call, write_calls, local_urls):
     """(label, [argument expressions carrying allocation data], named) of a write call."""
     name = call_name(call)
     if name is None:
@@ -320,7 +317,6 @@ def check(ctx):
     options = ctx.options
     imports = import_map(ctx)
     write_calls = set(options.get("write-calls", ()))
-    allocation_names = tuple(s.lower() for s in options.get("allocation-names", ()))
     by_function: dict[int, list] = {}
     functions = {}
     for call in ctx.index.of(nodes.Call):
@@ -336,7 +332,7 @@ def check(ctx):
         local_urls = _local_urls(function)
         sinks = []
         for call in calls:
-            parts = _sink_args(call, write_calls, allocation_names, local_urls)
+            parts = _sink_args(call, write_calls, local_urls)
             if parts is not None and parts[1]:
                 sinks.append((call, parts))
         if not sinks:

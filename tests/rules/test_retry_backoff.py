@@ -837,3 +837,34 @@ def test_wildcard_transient_names(name):
         """
     [f] = findings(code)
     assert f.severity is Severity.WARNING
+
+
+def test_module_level_tuple_of_exceptions_is_expanded():
+    code = """\
+        RETRY_EXCS = (ConnectionError, ValueError)
+
+        def call(self):
+            while True:
+                try:
+                    return self._call()
+                except RETRY_EXCS:
+                    pass
+        """
+    [f] = findings(code)
+    assert f.severity is Severity.WARNING and "`RETRY_EXCS`" in f.message
+
+
+def test_a_local_rebinding_hides_the_module_tuple():
+    code = """\
+        RETRY_EXCS = (ConnectionError,)
+
+        def call(self, errors):
+            RETRY_EXCS = errors
+            while True:
+                try:
+                    return self._call()
+                except RETRY_EXCS:
+                    pass
+        """
+    [f] = findings(code)
+    assert f.severity is Severity.HINT
