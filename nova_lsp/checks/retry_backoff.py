@@ -376,15 +376,15 @@ def _handler_types(handler) -> list:
     return list(handler.type.elts) if isinstance(handler.type, nodes.Tuple) else [handler.type]
 
 
-def _expand(node, imports) -> list[tuple[str, str | None]]:
+def _expand(node, imports, bindings=None) -> list[tuple[str, str | None]]:
     """Written and import-resolved names of an exception expression; a local name bound to
     a tuple of exceptions (``retry_excs = (A, B)``) expands to its members."""
     name = dotted(node)
     if name is None:
         return []
     out = [(name, qualified(node, imports))]
-    if isinstance(node, nodes.Name):
-        for value in _bound_tuples(node):
+    if isinstance(node, nodes.Name) and bindings:
+        for value in _bound_tuples(node, bindings):
             for elt in value.elts:
                 sub = dotted(elt)
                 if sub is not None:
@@ -392,25 +392,36 @@ def _expand(node, imports) -> list[tuple[str, str | None]]:
     return out
 
 
-def _bound_tuples(name_node):
-    """Tuples/lists assigned to ``name_node``'s name in its function, else at module level.
-    (Scanned by hand: astroid's ``lookup`` may bootstrap the live ``builtins`` module.)"""
+def _tuple_bindings(ctx) -> dict[str, list]:
+    """name -> [(scope, tuple node)] for every ``name = (A, B)`` of the module (memoised)."""
+
+    def compute():
+        found: dict[str, list] = {}
+        for assign in ctx.index.of(nodes.Assign):
+            if isinstance(assign.value, (nodes.Tuple, nodes.List)):
+                for target in assign.targets:
+                    if isinstance(target, nodes.AssignName):
+                        found.setdefault(target.name, []).append((assign.scope(), assign.value))
+        return found
+
+    return ctx.index.memo("retry_backoff.tuple_bindings", compute)
+
+
+def _bound_tuples(name_node, bindings):
+    """Tuples/lists bound to ``name_node``'s name in its own scope, else at module level
+    unless the scope rebinds the name.  (Resolved by hand: astroid's ``lookup`` may
+    bootstrap the live ``builtins`` module.)"""
+    candidates = bindings.get(name_node.name)
+    if not candidates:
+        return []
     scope = name_node.scope()
-    scopes = [scope] if isinstance(scope, nodes.Module) else [scope, scope.root()]
-    for current in scopes:
-        found = []
-        body = current.body if isinstance(current.body, list) else [current.body]
-        for node in _walk(body, skip_loops=False):
-            if isinstance(node, nodes.Assign) and isinstance(node.value, (nodes.Tuple, nodes.List)):
-                if any(isinstance(t, nodes.AssignName) and t.name == name_node.name for t in node.targets):
-                    found.append(node.value)
-        if found:
-            return found
-        if not isinstance(current, nodes.Module):
-            # module level only for names the function does not bind itself
-            if any(isinstance(n, nodes.AssignName) and n.name == name_node.name for n in _walk(body, skip_loops=False)):
-                return []
-    return []
+    local = [value for owner, value in candidates if owner is scope]
+    if local or isinstance(scope, nodes.Module):
+        return local
+    if any(isinstance(n, nodes.AssignName) and n.name == name_node.name for n in scope.nodes_of_class(nodes.AssignName)):
+        return []
+    root = scope.root()
+    return [value for owner, value in candidates if owner is root]
 
 
 def _describe(names: list[str]) -> str:
@@ -423,15 +434,15 @@ def _describe(names: list[str]) -> str:
 
 
 def _loop_header_span(doc, loop) -> Span:
+    """``while <test>:`` / ``for <target> in <iter>:`` on the loop's first line."""
     line = max((loop.lineno or 1) - 1, 0)
     text = doc.line(line)
     start = doc.col_from_utf8(line, loop.col_offset or 0)
     end = len(text.rstrip())
-    # stop at a trailing comment if there is an obvious one after the colon
-    colon = text.rfind(":", start, end)
-    hash_pos = text.find("#", colon if colon >= 0 else start)
-    if colon >= 0 and hash_pos > colon:
-        end = colon + 1
+    header = doc.node_span(loop.test if isinstance(loop, nodes.While) else loop.iter)
+    if header.end_line == line:
+        colon = text.find(":", header.end_col)
+        end = colon + 1 if colon >= 0 else header.end_col
     return Span(line, start, line, max(end, start + 1))
 
 
@@ -480,7 +491,7 @@ def _loop_findings(ctx, imports, transient, extra_waits):
                     if type_node is None:
                         bare = True
                         continue
-                    expanded = _expand(type_node, imports)
+                    expanded = _expand(type_node, imports, _tuple_bindings(ctx))
                     if not expanded:
                         continue
                     written = expanded[0][0]

@@ -868,3 +868,16 @@ def test_a_local_rebinding_hides_the_module_tuple():
         """
     [f] = findings(code)
     assert f.severity is Severity.HINT
+
+
+def test_span_ignores_colons_inside_a_trailing_comment():
+    code = """\
+        def call(self):
+            for attempt in range(3):  # note: no sleep here
+                try:
+                    return self._call()
+                except TimeoutError:
+                    pass
+        """
+    [f] = findings(code)
+    assert f.span == Span(1, 4, 1, 28)  # `for attempt in range(3):`
