@@ -290,7 +290,7 @@ def _local_urls(function) -> dict[str, str]:
     return urls
 
 
-def _sink_args(call, write_calls, local_urls):
+def _sink_args(call, write_calls, write_urls, local_urls):
     """(label, [argument expressions carrying allocation data], named) of a write call."""
     name = call_name(call)
     if name is None:
@@ -300,7 +300,7 @@ def _sink_args(call, write_calls, local_urls):
         return label, [*call.args, *(kw.value for kw in call.keywords)], True
     if name in _HTTP_WRITES and isinstance(call.func, nodes.Attribute) and call.args:
         prefix = _url_prefix(call.args[0], local_urls)
-        if prefix is None or not prefix.lstrip().startswith("/allocations"):
+        if prefix is None or not prefix.lstrip().startswith(write_urls):
             return None
         data = list(call.args[1:2]) + [kw.value for kw in call.keywords if kw.arg in _DATA_KEYWORDS]
         path = re.split(r"[%{]", prefix, maxsplit=1)[0].strip()
@@ -317,6 +317,7 @@ def check(ctx):
     options = ctx.options
     imports = import_map(ctx)
     write_calls = set(options.get("write-calls", ()))
+    write_urls = tuple(options.get("write-urls", ()))
     by_function: dict[int, list] = {}
     functions = {}
     for call in ctx.index.of(nodes.Call):
@@ -332,7 +333,7 @@ def check(ctx):
         local_urls = _local_urls(function)
         sinks = []
         for call in calls:
-            parts = _sink_args(call, write_calls, local_urls)
+            parts = _sink_args(call, write_calls, write_urls, local_urls)
             if parts is not None and parts[1]:
                 sinks.append((call, parts))
         if not sinks:

@@ -361,3 +361,16 @@ def test_half_written_call_near_the_pattern():
 
 def test_rule_is_skipped_without_its_token():
     assert findings("def f(x):\n    client.put('/x', x)\n") == []
+
+
+def test_reshaper_post_carries_allocations():
+    code = """\
+        def reshape(self, context, inventories, allocations):
+            payload = {"inventories": inventories, "allocations": allocations}
+            resp = self.post("/reshaper", payload, version="1.30")
+            return resp
+        """
+    [f] = findings(code)
+    assert "`payload`" in f.message and "parameter `allocations`" in f.message
+    opts = {"unvalidated-allocation": {"write-urls": ["/allocations"]}}
+    assert findings(code, rules=opts) == []
