@@ -34,7 +34,7 @@ from astroid import nodes
 
 from nova_lsp.engine.model import Edit, Fix, Span
 from nova_lsp.fixes import _locate
-from nova_lsp.fixes.imports import ImportPlan
+from nova_lsp.fixes.imports import ImportPlan, module_bindings, shadowed
 
 TITLE = "Validate allocation dict"
 DEFAULT_VALIDATOR = "_validate_allocations"
@@ -160,12 +160,7 @@ def _validator_ref(ctx, plan: ImportPlan, stmt) -> tuple[str, str | None]:
     if "." in configured:
         module, attr = configured.rsplit(".", 1)
         return plan.ref(module, attr, stmt), None
-    scope = stmt.scope()
-    try:
-        _, assigns = scope.scope_lookup(stmt, configured)
-    except Exception:  # pragma: no cover - lookups stay within the tree
-        assigns = ()
-    if assigns or configured in ctx.module.locals:
+    if shadowed(configured, stmt) or configured in module_bindings(ctx):
         return configured, None
     return configured, configured
 

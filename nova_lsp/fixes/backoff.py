@@ -383,9 +383,22 @@ def _add_keywords(doc, call, new_args: list[str]) -> list[Edit] | None:
             indent = last_text[: last_span.start_col]
     lines = [indent + arg for arg in new_args]
     if trailing_comma:
-        line, _ = _line_col(doc, after)
-        end = len(doc.line(line))
-        return [Edit(Span(line, end, line, end), "".join(nl + l + "," for l in lines))]
+        line, col = _line_col(doc, after)
+        # after the comma's line (keeping a comment there), or right after the comma when
+        # the closing parenthesis follows on the same line
+        body = "".join(nl + l + "," for l in lines)
+        if close_line != line:
+            end = len(doc.line(line))
+            return [Edit(Span(line, end, line, end), body)]
+        close_col = _line_col(doc, close)[1]
+        if doc.line(line)[close_col + 1 :].strip().startswith("#"):
+            # ``x,)  # comment``: the comment stays on its line, ")" moves down
+            end = len(doc.line(line))
+            return [
+                Edit(Span(line, col + 1, line, close_col + 1), ""),
+                Edit(Span(line, end, line, end), body + ")"),
+            ]
+        return [Edit(Span(line, col + 1, line, col + 1), body)]
     arg_line, arg_col = _line_col(doc, last_end)
     rest = doc.line(arg_line)[arg_col:]
     if close_line != arg_line:

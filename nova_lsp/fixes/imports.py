@@ -66,6 +66,45 @@ def _statement_key(text: str) -> str:
     return f"{parts[1]}.{parts[3]}".lower()
 
 
+def module_bindings(ctx) -> dict[str, list]:
+    """Names bound at module level and what binds them, ``from`` imports included (the
+    engine's trees skip the step that adds those to ``Module.locals``)."""
+
+    def compute():
+        found = {name: list(binders) for name, binders in ctx.module.locals.items()}
+        for node in ctx.index.of(nodes.ImportFrom):
+            if node.scope() is ctx.module:
+                for name, alias in node.names:
+                    if name != "*":
+                        found.setdefault(alias or name, []).append(node)
+        return found
+
+    return ctx.index.memo("fixes.module_bindings", compute)
+
+
+def _scope_binds(scope, name: str) -> bool:
+    if name in scope.locals:
+        return True
+    for node in scope.nodes_of_class(nodes.ImportFrom):
+        if node.scope() is scope and any((alias or n) == name for n, alias in node.names):
+            return True
+    return False
+
+
+def shadowed(name: str, at) -> bool:
+    """Whether a scope between ``at`` and the module binds ``name`` (a parameter, a local,
+    a comprehension variable, a class attribute seen from the class body)."""
+    if at is None:
+        return False
+    first = at.scope()
+    scope = first
+    while scope is not None and not isinstance(scope, nodes.Module):
+        if (scope is first or not isinstance(scope, nodes.ClassDef)) and _scope_binds(scope, name):
+            return True
+        scope = scope.parent.scope() if scope.parent is not None else None
+    return False
+
+
 @dataclass
 class ImportPlan:
     """The imports a fix needs, collected while it builds its code, turned into edits once.
@@ -150,32 +189,15 @@ class ImportPlan:
 
     def _visible(self, local: str, at) -> bool:
         """``local`` at ``at`` means the module-level import (not a parameter, a local...)."""
-        if at is None:
-            at = self.module
-        scope = at.scope()
-        try:
-            found_scope, assigns = scope.scope_lookup(at, local)
-        except Exception:  # pragma: no cover - astroid lookups never import, but stay safe
+        if shadowed(local, at):
             return False
-        if found_scope is not self.module:
-            return False
-        return bool(assigns) and all(isinstance(a, (nodes.Import, nodes.ImportFrom)) for a in assigns)
+        return all(isinstance(n, (nodes.Import, nodes.ImportFrom)) for n in module_bindings(self.ctx).get(local, ()))
 
     def _taken(self, local: str, at) -> bool:
         """Whether binding ``local`` at module level would clash with something."""
         if local in self._bound:
             return False
-        if local in self.module.locals:
-            return True
-        if at is not None:
-            scope = at.scope()
-            try:
-                found_scope, assigns = scope.scope_lookup(at, local)
-            except Exception:  # pragma: no cover
-                return True
-            if assigns and found_scope is not self.module:
-                return True
-        return False
+        return local in module_bindings(self.ctx) or shadowed(local, at)
 
     def _new_import(self, module: str, attr: str | None, at) -> tuple[str, str, str]:
         """(statement, local name it binds, expression to use)."""
@@ -288,7 +310,7 @@ class ImportPlan:
             return (self._attached_comments_start(first.start), 0, False, True)
         if existing:
             last = max(existing, key=lambda e: e.end)
-            return (last.end, len(doc.line(last.end)), True, False)
+            return (last.end, len(doc.line(last.end)), True, not self._blank(last.end + 1))
         header = self._header_end()
         if header is not None:
             return (header, len(doc.line(header)), True, not self._blank(header + 1))
@@ -300,7 +322,8 @@ class ImportPlan:
         decorators = getattr(first_stmt, "decorators", None)
         if decorators is not None:
             line = min(line, doc.node_span(decorators).start_line)
-        return (self._attached_comments_start(line), 0, False, True)
+        definition = isinstance(first_stmt, (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.ClassDef))
+        return (self._attached_comments_start(line), 0, False, 2 if definition else 1)
 
     def _blank(self, line: int) -> bool:
         doc = self.ctx.document
@@ -317,10 +340,11 @@ class ImportPlan:
             chunks.append(new.statement)
             previous = new.group
         block = nl.join(chunks)
+        blank_after = nl * int(after)  # after: False/True or a number of blank lines
         if col == 0:  # before a line
-            text = block + nl + (nl if after else "")
+            text = block + nl + blank_after
             if before:
                 text = nl + text
         else:  # at the end of a line
-            text = nl + (nl if before else "") + block + (nl if after else "")
+            text = nl + (nl if before else "") + block + blank_after
         return Edit(Span(line, col, line, col), text)

@@ -38,7 +38,7 @@ from astroid import nodes
 from nova_lsp.checks._sensitive import CARRIER, SECRET, format_literal, knowledge, percent_fields
 from nova_lsp.engine.model import Edit, Fix
 from nova_lsp.fixes import _locate
-from nova_lsp.fixes.imports import ImportPlan
+from nova_lsp.fixes.imports import ImportPlan, module_bindings, shadowed
 
 STRUTILS = "oslo_utils.strutils"
 _PERCENT = re.compile(
@@ -119,11 +119,7 @@ class _Judge:
         return None
 
     def _builtin(self, name: nodes.Name) -> bool:
-        try:
-            _, assigns = name.lookup(name.name)
-        except Exception:  # pragma: no cover
-            return False
-        return not assigns
+        return not shadowed(name.name, name) and name.name not in module_bindings(self.ctx)
 
     def _carrier_key(self, key) -> bool:
         return isinstance(key, nodes.Const) and isinstance(key.value, str) and self.kb.is_carrier_key(key.value)
@@ -137,6 +133,10 @@ class _Judge:
             return None
         result = "dict"
         for assign in assigns:
+            if isinstance(assign, nodes.Arguments):  # ``*args`` / ``**kwargs``
+                if assign.kwarg == node.name:
+                    continue
+                return None
             if not isinstance(assign, nodes.AssignName):
                 return None
             parent = assign.parent
@@ -318,12 +318,22 @@ def _fix(finding, ctx) -> Fix | None:
     return Fix(title, edits, preferred=True)
 
 
+def _quote(ctx, node) -> str:
+    """The quote the statement's own strings use (single quotes when it has none)."""
+    text = ctx.document.text_of(ctx.document.node_span(node.statement()))
+    found = [i for i in (text.find("'"), text.find('"')) if i >= 0]
+    return text[min(found)] if found else "'"
+
+
 def _masked_literal(ctx, node, span) -> str | None:
+    quote = _quote(ctx, node)
+    literal = f"{quote}***{quote}"
     if not _in_fstring(node):
-        return "'***'"
+        return literal
     from nova_lsp.document import apply_edits
 
-    for literal in ("'***'", '"***"'):
+    other = "'" if quote == '"' else '"'
+    for literal in (f"{other}***{other}", f"{quote}***{quote}"):
         try:
             ast.parse(apply_edits(ctx.document.text, [Edit(span, literal)]))
         except (SyntaxError, ValueError):

@@ -1,0 +1,175 @@
+"""The properties every fix must have, checked on any text: shared by the golden tests, the
+property test over the rule examples and the generated corpus, and the hypothesis test.
+
+Judged with the standard library's ``ast`` (not the fixers' own astroid helpers), so a bug in
+how a fixer finds its statement cannot hide itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+import textwrap
+from collections import Counter
+from dataclasses import dataclass
+
+from nova_lsp.config import Config
+from nova_lsp.document import Document, apply_edits
+from nova_lsp.engine.analyze import analyze
+from nova_lsp.engine.model import FixKind
+from nova_lsp.fixing import fix_text, main_fix
+
+FIXED_RULES = ("NOVA001", "NOVA002", "NOVA003", "NOVA004")
+PATH = "nova/compute/manager.py"
+_IMPORT_LINE = re.compile(r"^\s*(import \S|from \S+ import \S)")
+
+
+def config(select=FIXED_RULES, rules=None) -> Config:
+    table = {"select": list(select)}
+    if rules:
+        table["rules"] = rules
+    return Config().overlay(table, "test")
+
+
+def analyse(text: str, cfg: Config | None = None, path: str = PATH):
+    return analyze(Document(text, path), cfg or config())
+
+
+def fixable(analysis):
+    return [f for f in analysis.findings if main_fix(f) is not None]
+
+
+def apply_one(text: str, rule: str, cfg: Config | None = None, index: int = 0, path: str = PATH) -> str:
+    """``text`` with the main fix of the ``index``-th finding of ``rule`` applied."""
+    findings = [f for f in analyse(text, cfg, path).findings if f.rule == rule]
+    assert len(findings) > index, f"expected a {rule} finding, got {[f.rule for f in findings]}"
+    fix = main_fix(findings[index])
+    assert fix is not None, f"{rule} finding has no fix: {findings[index].message}"
+    return apply_edits(text, fix.edits)
+
+
+def fix_all(text: str, cfg: Config | None = None, path: str = PATH) -> str:
+    return fix_text(text, path, cfg or config()).text
+
+
+def golden(source: str) -> str:
+    """Dedent a golden text (written indented in the test) and drop the first newline."""
+    return textwrap.dedent(source).lstrip("\n")
+
+
+# -- statements (stdlib ast) ----------------------------------------------------------------
+
+
+def _statement_ranges(tree) -> list[tuple[int, int]]:
+    """0-based (first line, last line) of every statement, decorators included."""
+    ranges = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt):
+            start = node.lineno
+            for deco in getattr(node, "decorator_list", ()):
+                start = min(start, deco.lineno)
+            ranges.append((start - 1, node.end_lineno - 1))
+    return ranges
+
+
+def enclosing_statement(text: str, first: int, last: int) -> tuple[int, int]:
+    """The smallest statement whose lines hold lines ``first``..``last``."""
+    ranges = [r for r in _statement_ranges(ast.parse(text)) if r[0] <= first and last <= r[1]]
+    assert ranges, f"no statement holds lines {first}-{last}"
+    return min(ranges, key=lambda r: r[1] - r[0])
+
+
+def _allowed_insert(lines: list[str]) -> bool:
+    """Inserted far from the statement: imports, blank lines, or a whole helper function."""
+    body = [l for l in lines if l.strip()]
+    if all(_IMPORT_LINE.match(l) for l in body):
+        return True
+    try:
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except SyntaxError:
+        return False
+    return all(isinstance(n, (ast.FunctionDef, ast.Import, ast.ImportFrom)) for n in tree.body) and any(
+        isinstance(n, ast.FunctionDef) for n in tree.body
+    )
+
+
+@dataclass
+class Checked:
+    applied: int = 0
+    by_rule: Counter = None
+
+    def __post_init__(self):
+        self.by_rule = Counter()
+
+
+def check_fix(text: str, finding, cfg: Config, path: str = PATH, before=None) -> str:
+    """Apply ``finding``'s main fix to ``text`` and assert every property of a single fix;
+    returns the fixed text."""
+    fix = main_fix(finding)
+    assert fix is not None and fix.kind == FixKind.FIX
+    fixed = apply_edits(text, fix.edits)
+    where = f"{finding.rule} at {finding.span.start_line + 1}:{finding.span.start_col + 1} ({fix.title})"
+    # 1. parses
+    try:
+        ast.parse(fixed)
+    except SyntaxError as exc:  # pragma: no cover - reported as a failure
+        raise AssertionError(f"{where}: fixed code does not parse: {exc}\n{fixed}") from None
+    # 2. only the finding's statement changed, apart from imports and helpers
+    stmt = enclosing_statement(text, finding.span.start_line, finding.span.end_line)
+    old_lines = text.splitlines(keepends=True)
+    new_lines = fixed.splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        inside = stmt[0] <= i1 and (i2 - 1 <= stmt[1] if i2 > i1 else i1 <= stmt[1] + 1)
+        if inside:
+            continue
+        if op == "insert" and _allowed_insert(new_lines[j1:j2]):
+            continue
+        raise AssertionError(
+            f"{where}: changed lines {i1 + 1}-{i2} outside the statement at lines "
+            f"{stmt[0] + 1}-{stmt[1] + 1}:\n" + "".join(difflib.unified_diff(old_lines, new_lines))
+        )
+    # 3. the finding is gone on re-analysis, and nothing new appeared
+    before = before or analyse(text, cfg, path)
+    after = analyse(fixed, cfg, path)
+    counts_before = Counter(f.rule for f in before.findings)
+    counts_after = Counter(f.rule for f in after.findings)
+    expected = counts_before.copy()
+    expected[finding.rule] -= 1
+    assert +counts_after == +expected, (
+        f"{where}: findings {dict(counts_before)} became {dict(counts_after)}\n"
+        + "".join(difflib.unified_diff(old_lines, new_lines))
+        + "\n".join(f"  {f.rule} {f.span.start_line + 1}: {f.message}" for f in after.findings)
+    )
+    # 4. line endings kept: no bare LF in a CRLF file and the other way round
+    if "\r\n" in text:
+        assert fixed.count("\n") == fixed.count("\r\n"), f"{where}: mixed line endings"
+    elif "\r" not in text:
+        assert "\r" not in fixed, f"{where}: CR added"
+    return fixed
+
+
+def check_text(text: str, cfg: Config | None = None, path: str = PATH, tally: Checked | None = None) -> Checked:
+    """Every property for every fixable finding of ``text``, then fix-all idempotence."""
+    cfg = cfg or config()
+    tally = tally or Checked()
+    analysis = analyse(text, cfg, path)
+    assert not analysis.errors, analysis.errors
+    for finding in fixable(analysis):
+        check_fix(text, finding, cfg, path, before=analysis)
+        tally.applied += 1
+        tally.by_rule[finding.rule] += 1
+    if fixable(analysis):
+        once = fix_text(text, path, cfg)
+        assert not fixable(once.analysis), [
+            (f.rule, f.span.start_line + 1, f.message) for f in fixable(once.analysis)
+        ]
+        ast.parse(once.text)
+        twice = fix_text(once.text, path, cfg)
+        assert twice.text == once.text, "a second --fix changed the text:\n" + "".join(
+            difflib.unified_diff(once.text.splitlines(True), twice.text.splitlines(True))
+        )
+    return tally
