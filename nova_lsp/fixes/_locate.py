@@ -197,3 +197,23 @@ def span_has_comment(document, span: Span) -> bool:
     except (tokenize.TokenError, SyntaxError):
         return True
     return False
+
+
+def merged(edits) -> tuple[Edit, ...]:
+    """Edits in order, with insertions at one point joined into one edit (their order kept):
+    a fix never has two edits whose relative order would be a guess."""
+    out: list[Edit] = []
+    for edit in edits:
+        span = edit.span
+        point = (span.start_line, span.start_col)
+        if (span.end_line, span.end_col) == point:
+            for index, previous in enumerate(out):
+                p = previous.span
+                if (p.start_line, p.start_col) == point and (p.end_line, p.end_col) == point:
+                    out[index] = Edit(p, previous.new_text + edit.new_text)
+                    break
+            else:
+                out.append(edit)
+        else:
+            out.append(edit)
+    return tuple(out)

@@ -194,10 +194,11 @@ def _fix(finding, ctx) -> Fix | None:
         lines = [f"{indent}{var} = {value}", f"{indent}{validator}({var})"]
         edits.append(Edit(span, var))
     edits.append(_locate.insert_lines_before(doc, stmt_line, lines))
-    if helper is not None:
-        edits.append(_helper_edit(ctx, plan, helper, stmt))
-    edits.extend(plan.edits())
-    return Fix(TITLE, tuple(edits), preferred=True)
+    helper_edit = _helper_edit(ctx, plan, helper, stmt) if helper is not None else None
+    edits.extend(plan.edits())  # imports first: they may go where the helper goes
+    if helper_edit is not None:
+        edits.append(helper_edit)
+    return Fix(TITLE, _locate.merged(edits), preferred=True)
 
 
 def _is_request_display(node) -> bool:

@@ -261,7 +261,7 @@ def _fix_loop(ctx, loop) -> Fix | None:
         block = [body_indent + line for line in lines]
         edits.append(_handler_insert(doc, handler, block))
     edits.extend(plan.edits())
-    return Fix(TITLE, tuple(edits), preferred=True)
+    return Fix(TITLE, _locate.merged(edits), preferred=True)
 
 
 def _handler_insert(doc, handler, block: list[str]) -> Edit:
@@ -312,7 +312,7 @@ def _fix_decorator(ctx, finding) -> Fix | None:
         edits = [Edit(Span(end.end_line, end.end_col, end.end_line, end.end_col), "(" + ", ".join(new_args) + ")")]
     if edits is None:
         return None
-    return Fix(TITLE, tuple(edits) + plan.edits(), preferred=True)
+    return Fix(TITLE, _locate.merged(list(edits) + list(plan.edits())), preferred=True)
 
 
 def _millis(seconds) -> str:

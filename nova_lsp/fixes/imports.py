@@ -105,6 +105,25 @@ def shadowed(name: str, at) -> bool:
     return False
 
 
+def bindings(ctx, name: str, at) -> list:
+    """What binds ``name`` where ``at`` reads it: the nodes of the innermost scope that binds
+    it (class bodies are skipped for the functions in them), [] when nothing in the module
+    does.  Unlike astroid's ``lookup`` this never builds the builtins module."""
+    first = at.scope()
+    scope = first
+    while scope is not None and not isinstance(scope, nodes.Module):
+        if scope is first or not isinstance(scope, nodes.ClassDef):
+            found = list(scope.locals.get(name, ()))
+            found += [
+                n for n in scope.nodes_of_class(nodes.ImportFrom)
+                if n.scope() is scope and any((alias or m) == name for m, alias in n.names)
+            ]
+            if found:
+                return found
+        scope = scope.parent.scope() if scope.parent is not None else None
+    return list(module_bindings(ctx).get(name, ()))
+
+
 @dataclass
 class ImportPlan:
     """The imports a fix needs, collected while it builds its code, turned into edits once.
@@ -210,7 +229,8 @@ class ImportPlan:
             return f"from {module} import {attr}{alias}", local, local
         if "." in module:
             parent, last = module.rsplit(".", 1)
-            local = self._free(last, at)
+            # ``utils`` is taken: ``from nova.scheduler import utils as scheduler_utils``
+            local = last if not self._taken(last, at) else self._free(f"{parent.rsplit('.', 1)[-1]}_{last}", at)
             alias = f" as {local}" if local != last else ""
             expr = local if attr is None else f"{local}.{attr}"
             return f"from {parent} import {last}{alias}", local, expr

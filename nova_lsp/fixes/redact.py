@@ -38,7 +38,7 @@ from astroid import nodes
 from nova_lsp.checks._sensitive import CARRIER, SECRET, format_literal, knowledge, percent_fields
 from nova_lsp.engine.model import Edit, Fix
 from nova_lsp.fixes import _locate
-from nova_lsp.fixes.imports import ImportPlan, module_bindings, shadowed
+from nova_lsp.fixes.imports import ImportPlan, bindings, module_bindings, shadowed
 
 STRUTILS = "oslo_utils.strutils"
 _PERCENT = re.compile(
@@ -125,10 +125,7 @@ class _Judge:
         return isinstance(key, nodes.Const) and isinstance(key.value, str) and self.kb.is_carrier_key(key.value)
 
     def _name_mapping(self, node: nodes.Name, depth: int) -> str | None:
-        try:
-            _, assigns = node.lookup(node.name)
-        except Exception:  # pragma: no cover
-            return None
+        assigns = bindings(self.ctx, node.name, node)
         if not assigns:
             return None
         result = "dict"
@@ -315,7 +312,7 @@ def _fix(finding, ctx) -> Fix | None:
         func = plan.ref(STRUTILS, "mask_password", node)
         new_text, title = f"{func}({text})", f"Redact `{_short(text)}` with {func}()"
     edits = (Edit(finding.span, new_text),) + plan.edits()
-    return Fix(title, edits, preferred=True)
+    return Fix(title, _locate.merged(edits), preferred=True)
 
 
 def _quote(ctx, node) -> str:

@@ -1,0 +1,341 @@
+"""Golden tests for "Validate allocation dict" (NOVA004), and the behaviour of the validator
+helper the fix generates."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from fixprops import analyse, apply_one, check_text, config, fix_all, golden
+from nova_lsp.fixes.allocation import helper_source
+from nova_lsp.fixing import main_fix
+
+HELPER = helper_source("_validate_allocations", "re.fullmatch")
+
+
+def assert_fix(before: str, after: str, cfg=None, index: int = 0) -> None:
+    before, after = golden(before), golden(after)
+    assert apply_one(before, "NOVA004", cfg, index) == after
+    check_text(before, cfg)
+
+
+def test_parameter_is_validated_before_the_write_and_the_helper_is_added_once():
+    before = golden(
+        '''
+        """Claims."""
+
+        import os
+
+        from oslo_log import log as logging
+
+        LOG = logging.getLogger(__name__)
+
+
+        class ResourceClaimer(object):
+
+            def claim(self, context, instance, alloc_req):
+                return self.reportclient.claim_resources(
+                    context, instance.uuid, alloc_req,
+                    instance.project_id, instance.user_id,
+                    allocation_request_version="1.28")
+
+            def replace(self, context, consumer_uuid, payload):
+                resp = self.client.put("/allocations/%s" % consumer_uuid, json=payload)
+                return resp.status_code == 204
+        '''
+    )
+    expected = golden(
+        '''
+        """Claims."""
+
+        import os
+        import re
+
+        from oslo_log import log as logging
+
+        LOG = logging.getLogger(__name__)
+
+
+        '''
+    ) + HELPER + "\n\n" + golden(
+        '''
+        class ResourceClaimer(object):
+
+            def claim(self, context, instance, alloc_req):
+                _validate_allocations(alloc_req)
+                return self.reportclient.claim_resources(
+                    context, instance.uuid, alloc_req,
+                    instance.project_id, instance.user_id,
+                    allocation_request_version="1.28")
+
+            def replace(self, context, consumer_uuid, payload):
+                _validate_allocations(payload)
+                resp = self.client.put("/allocations/%s" % consumer_uuid, json=payload)
+                return resp.status_code == 204
+        '''
+    )
+    assert fix_all(before) == expected
+    assert expected.count("def _validate_allocations") == 1
+    check_text(before)
+
+
+def test_existing_helper_is_called_and_a_call_argument_is_bound_first():
+    assert_fix(
+        '''
+        import copy
+
+
+        def _validate_allocations(allocations):
+            pass
+
+
+        class ReportClient(object):
+
+            def heal(self, context, consumer_uuid, payload, allocations):
+                if payload:
+                    self.reportclient.put_allocations(context, consumer_uuid,
+                                                      copy.deepcopy(payload))
+        ''',
+        '''
+        import copy
+
+
+        def _validate_allocations(allocations):
+            pass
+
+
+        class ReportClient(object):
+
+            def heal(self, context, consumer_uuid, payload, allocations):
+                if payload:
+                    allocations_ = copy.deepcopy(payload)
+                    _validate_allocations(allocations_)
+                    self.reportclient.put_allocations(context, consumer_uuid,
+                                                      allocations_)
+        ''',
+    )
+
+
+def test_request_body_display_is_bound_to_a_variable():
+    assert_fix(
+        """
+        from oslo_serialization import jsonutils
+
+        from nova.scheduler.client import report
+
+
+        def _validate_allocations(allocations):
+            pass
+
+
+        def heal(self, context, consumer_uuid, raw):
+            body = jsonutils.loads(raw)
+            allocations = body["allocations"]
+            self.reportclient.put_allocations(
+                context, consumer_uuid,
+                {"allocations": allocations})  # the request body
+        """,
+        """
+        from oslo_serialization import jsonutils
+
+        from nova.scheduler.client import report
+
+
+        def _validate_allocations(allocations):
+            pass
+
+
+        def heal(self, context, consumer_uuid, raw):
+            body = jsonutils.loads(raw)
+            allocations = body["allocations"]
+            alloc_request = {"allocations": allocations}
+            _validate_allocations(alloc_request)
+            self.reportclient.put_allocations(
+                context, consumer_uuid,
+                alloc_request)  # the request body
+        """,
+    )
+
+
+def test_constant_subscript_inside_try_and_with_is_validated_as_written():
+    assert_fix(
+        """
+        from nova import exception
+
+
+        def _validate_allocations(allocations):
+            pass
+
+
+        class ReportClient(object):
+
+            def heal(self, context, consumer_uuid, payload):
+                try:
+                    with self.lock:
+                        self.put_allocations(context, consumer_uuid, payload["allocations"])
+                except exception.Conflict:
+                    raise
+        """,
+        """
+        from nova import exception
+
+
+        def _validate_allocations(allocations):
+            pass
+
+
+        class ReportClient(object):
+
+            def heal(self, context, consumer_uuid, payload):
+                try:
+                    with self.lock:
+                        _validate_allocations(payload["allocations"])
+                        self.put_allocations(context, consumer_uuid, payload["allocations"])
+                except exception.Conflict:
+                    raise
+        """,
+    )
+
+
+def test_configured_dotted_validator_is_imported_under_a_free_name():
+    cfg = config(rules={"unvalidated-allocation": {"fix-validator": "nova.scheduler.utils.validate_allocations"}})
+    assert_fix(
+        """
+        from nova import exception
+        from nova import utils
+
+
+        class ReportClient(object):
+
+            @utils.synchronized("alloc")
+            def heal(self, context, consumer_uuid, payload):
+                return self.reportclient.put_allocations(context, consumer_uuid, payload)
+        """,
+        """
+        from nova import exception
+        from nova.scheduler import utils as scheduler_utils
+        from nova import utils
+
+
+        class ReportClient(object):
+
+            @utils.synchronized("alloc")
+            def heal(self, context, consumer_uuid, payload):
+                scheduler_utils.validate_allocations(payload)
+                return self.reportclient.put_allocations(context, consumer_uuid, payload)
+        """,
+        cfg,
+    )
+
+
+def test_configured_bare_validator_that_the_module_imports_is_called():
+    cfg = config(rules={"unvalidated-allocation": {"fix-validator": "validate_allocation_request"}})
+    assert_fix(
+        """
+        from nova.scheduler.utils import validate_allocation_request
+
+
+        def heal(self, context, consumer_uuid, alloc_data):
+            self.reportclient.put_allocations(context, consumer_uuid, alloc_data)
+        """,
+        """
+        from nova.scheduler.utils import validate_allocation_request
+
+
+        def heal(self, context, consumer_uuid, alloc_data):
+            validate_allocation_request(alloc_data)
+            self.reportclient.put_allocations(context, consumer_uuid, alloc_data)
+        """,
+        cfg,
+    )
+
+
+def test_helper_goes_before_the_first_definition_in_a_crlf_file_indented_with_tabs():
+    before = "import re\r\n\r\nX = 1\r\n\r\n\r\nclass C:\r\n\tdef heal(self, payload):\r\n\t\tself.rc.put_allocations(self.ctx, 'c', payload)\r\n"
+    fixed = apply_one(before, "NOVA004")
+    helper = helper_source("_validate_allocations", "re.fullmatch", "\t", "\r\n")
+    assert fixed == (
+        "import re\r\n\r\nX = 1\r\n\r\n\r\n" + helper + "\r\n\r\n"
+        "class C:\r\n\tdef heal(self, payload):\r\n\t\t_validate_allocations(payload)\r\n"
+        "\t\tself.rc.put_allocations(self.ctx, 'c', payload)\r\n"
+    )
+    assert "\n    " not in helper and "\r\n\tif not isinstance(allocations, dict):" in helper
+    check_text(before)
+
+
+def test_no_fix_for_a_write_in_an_elif_test():
+    text = golden(
+        """
+        def heal(self, context, consumer_uuid, payload):
+            if not payload:
+                return
+            elif self.reportclient.put_allocations(context, consumer_uuid, payload):
+                return True
+        """
+    )
+    findings = [f for f in analyse(text).findings if f.rule == "NOVA004"]
+    assert findings and all(main_fix(f) is None for f in findings)
+
+
+# -- the generated helper -----------------------------------------------------------------------
+
+RP = "4e8e5957-649f-477b-9e5b-f1f75b21c03c"
+CONSUMER = "30a7e8e7-8a94-4a51-9a2f-6f3f58d2d8a1"
+
+
+@pytest.fixture(scope="module")
+def validate():
+    namespace = {"re": re}
+    exec(compile(HELPER, "<helper>", "exec"), namespace)
+    return namespace["_validate_allocations"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {RP: {"resources": {"VCPU": 2, "MEMORY_MB": 2048, "CUSTOM_GOLD": 1}}},
+        {RP: {"resources": {"DISK_GB": 2147483647}, "generation": 3}},
+        {"allocations": {RP: {"resources": {"VCPU": 1}}}, "project_id": "p", "user_id": "u",
+         "consumer_generation": None, "mappings": {"": [RP]}},
+        {"allocations": [{"resource_provider": {"uuid": RP}, "resources": {"VCPU": 1}}]},
+        {CONSUMER: {"allocations": {RP: {"resources": {"VCPU": 1}}}, "project_id": "p", "user_id": "u"}},
+        {"allocations": {}},
+        {},
+    ],
+)
+def test_helper_accepts_what_placement_accepts(validate, data):
+    validate(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "allocations: expected a dict, not list"),
+        ({"compute1": {"resources": {"VCPU": 1}}}, "allocations['compute1']: key is not a resource provider UUID"),
+        ({RP: {"resources": {"vcpu": 1}}}, f"allocations['{RP}']['resources']: 'vcpu' is not a resource class"),
+        ({RP: {"resources": {"VCPU\n": 1}}}, "is not a resource class"),
+        ({RP: {"resources": {"VCPU": 0}}}, "amount 0 is not an integer from 1 to 2147483647"),
+        ({RP: {"resources": {"VCPU": 2147483648}}}, "amount 2147483648 is not"),
+        ({RP: {"resources": {"VCPU": True}}}, "amount True is not"),
+        ({RP: {"resources": {"VCPU": 1.5}}}, "amount 1.5 is not"),
+        ({RP: {"resources": {"VCPU": "1"}}}, "amount '1' is not"),
+        ({RP: {"resources": {}}}, "expected a non-empty 'resources' mapping"),
+        ({RP: {}}, "expected a non-empty 'resources' mapping"),
+        ({RP: 1}, f"allocations['{RP}']: expected a dict, not int"),
+        ({RP: {"resources": {"VCPU": 1}, "generation": "7"}}, "['generation']: '7' is not an integer"),
+        ({"allocations": {"x": {"resources": {"VCPU": 1}}}}, "allocations['allocations']['x']: key is not"),
+        ({"allocations": [{"resources": {"VCPU": 1}}]}, "allocations['allocations'][0]: expected a 'resource_provider'"),
+    ],
+)
+def test_helper_rejects_malformed_allocations_naming_the_key(validate, data, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        validate(data)
+
+
+def test_helper_is_pep8_sized_and_parses_with_any_indent():
+    import ast
+
+    for indent in ("    ", "  ", "\t"):
+        ast.parse(helper_source("_validate_allocations", "re.fullmatch", indent))
+    assert max(len(line) for line in HELPER.splitlines()) <= 79
