@@ -1,0 +1,57 @@
+"""Secrets put into exception messages (NOVA002 ``secret-in-exception``, CWE-209).
+
+The sink is ``raise X(...)`` (also ``raise X(...) from e``): every positional argument and
+every keyword argument except those in ``non-message-keywords`` (``headers=``, ``code=`` of a
+webob ``HTTP*`` error are not part of the text).  Nova exceptions interpolate their keyword
+arguments into ``msg_fmt``, and webob's ``explanation=`` / ``detail=`` end up in the API
+response body, so a secret there reaches the caller — and the logs, since exceptions are
+logged.  Sources, sanitizers and flow are those of ``log-sensitive-data`` (``_sensitive.py``);
+a keyword named like a secret (``password=pw``) counts as holding one.
+"""
+
+from __future__ import annotations
+
+from astroid import nodes
+
+from nova_lsp.checks._sensitive import describe, knowledge, shared_flow
+
+
+def raised_arguments(raise_node: nodes.Raise, ignored: frozenset) -> list:
+    """(argument, keyword name or None) pairs that make up the raised exception's message."""
+    exc = raise_node.exc
+    if not isinstance(exc, nodes.Call):
+        return []
+    found = [(arg, None) for arg in exc.args]
+    for kw in exc.keywords or ():
+        if kw.arg is None:
+            # Foo(**kwargs) passes format keys through; only a literal dict is looked into
+            if isinstance(kw.value, nodes.Dict):
+                found.append((kw.value, None))
+        elif kw.arg not in ignored:
+            found.append((kw.value, kw.arg))
+    return found
+
+
+def check(ctx):
+    kb = knowledge(ctx.options)
+    ignored = frozenset(ctx.options.get("non-message-keywords", ()))
+    flow = None
+    for raise_node in ctx.index.of(nodes.Raise):
+        arguments = raised_arguments(raise_node, ignored)
+        if not arguments:
+            continue
+        if flow is None:
+            flow = shared_flow(ctx, kb)
+        env = flow.env_at(raise_node.exc)
+        seen = set()
+        for arg, keyword in arguments:
+            leaks = flow.leaks(arg, env)
+            if not leaks and keyword:
+                # exception.Foo(password=pw): the keyword is the format key of msg_fmt
+                leaks = flow.keyword_leaks(keyword, arg, env)
+            for leak in leaks:
+                if id(leak.node) in seen:
+                    continue
+                seen.add(id(leak.node))
+                fields, related = describe(ctx, leak)
+                yield ctx.finding(leak.node, related=related, **fields)
