@@ -177,18 +177,23 @@ class Document:
         return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
     def col_from_units(self, line: int, units: int, encoding: str) -> int:
-        """Column in code units of ``encoding`` -> code-point column (clamped to the line)."""
+        """Column in code units of ``encoding`` -> code-point column (clamped to the line).
+
+        A column inside a character (between the two halves of a UTF-16 surrogate pair, or
+        the bytes of a UTF-8 sequence) means the start of that character, as in
+        ``col_from_utf8``."""
         text = self.line(line)
         if encoding == "utf-32" or text.isascii():
             return min(max(units, 0), len(text))
         count = 0
         for index, ch in enumerate(text):
-            if count >= units:
-                return index
             if encoding == "utf-8":
-                count += len(ch.encode("utf-8"))
+                width = len(ch.encode("utf-8", "surrogatepass"))
             else:
-                count += 2 if ord(ch) > 0xFFFF else 1
+                width = 2 if ord(ch) > 0xFFFF else 1
+            if count + width > units:
+                return index
+            count += width
         return len(text)
 
 
