@@ -1,0 +1,218 @@
+"""Inline suppressions, unused-suppression reporting (NOVA901) and the suppress fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import run
+
+from nova_lsp.config import Config
+from nova_lsp.document import Document, apply_edits
+from nova_lsp.engine.analyze import analyze
+from nova_lsp.engine.model import FixKind
+from nova_lsp.engine.suppressions import find_suppressions, suppress_edit_text
+
+DEFAULT = ["NOVA006", "NOVA007", "NOVA008", "NOVA900"]
+WITH_UNUSED = DEFAULT + ["NOVA901"]
+
+
+def found(text: str, select=DEFAULT) -> list[tuple[str, int]]:
+    """(rule, 1-based line) of every finding."""
+    return [(f.rule, f.span.start_line + 1) for f in run(text, select=select, dedent=False).findings]
+
+
+# -- what silences what -------------------------------------------------------------------------
+
+SWALLOW = "try:\n    x()\nexcept Exception:{comment}\n    pass\n"
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "  # nova-lsp: ignore[NOVA006]",
+        "  # nova-lsp: ignore[swallowed-exception]",
+        "  # nova-lsp: ignore[nova006]",
+        "  # NOVA-LSP: IGNORE[NOVA006]",
+        "  # nova-lsp:ignore[ NOVA007 , NOVA006 ]",
+        "  # nova-lsp: ignore",
+        "  # noqa: E722  # nova-lsp: ignore[NOVA006]  (legacy handler, see bug 123)",
+    ],
+)
+def test_suppression_forms_that_silence(comment):
+    analysis = run(SWALLOW.format(comment=comment), select=DEFAULT, dedent=False)
+    assert analysis.findings == ()
+    assert analysis.suppressed == 1
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "  # nova-lsp: ignore[NOVA007]",  # another rule
+        "  # nova-lsp: ignore[fixme-comment]",
+        "  # nova-lsp: ignored",  # not the directive
+        "  # nova-lsp: ignore-next-line",
+        "  # nova-lsp: ignore[NOVA006",  # unclosed: neither a list nor a bare suppression
+        "  # nova lsp: ignore",
+    ],
+)
+def test_comments_that_do_not_silence(comment):
+    assert found(SWALLOW.format(comment=comment)) == [("NOVA006", 3)]
+
+
+def test_multi_code_suppression_silences_each_named_rule_on_its_line_only():
+    text = (
+        'URL = "http://glance.internal.cloud/"  # FIXME  # nova-lsp: ignore[NOVA008, NOVA007]\n'
+        'OTHER = "http://glance.internal.cloud/"\n'
+    )
+    assert found(text) == [("NOVA008", 2)]
+
+
+def test_markers_in_strings_and_docstrings_do_not_count():
+    text = (
+        '"""Module docs: write # nova-lsp: ignore to silence a line."""\n'
+        'NOTE = "# nova-lsp: ignore"; URL = "http://glance.internal.cloud/"\n'
+        "try:\n    x()\nexcept Exception:\n    '# nova-lsp: ignore'\n"
+    )
+    assert found(text) == [("NOVA008", 2), ("NOVA006", 5)]
+    assert [s.line for s in find_suppressions(text)] == []
+
+
+def test_syntax_errors_cannot_be_suppressed():
+    assert found("def f(:  # nova-lsp: ignore\n    pass\n") == [("NOVA900", 1)]
+
+
+def test_finding_in_a_multiline_string_is_silenced_where_the_string_ends():
+    text = 'URL = """\nhttp://glance.internal.cloud/\n"""  # nova-lsp: ignore[NOVA008]\n'
+    assert found(text) == []
+    assert found(text.replace("  # nova-lsp: ignore[NOVA008]", "")) == [("NOVA008", 1)]
+
+
+# -- unused suppressions (NOVA901) ----------------------------------------------------------------
+
+
+def unused(text: str, select=WITH_UNUSED) -> list[tuple[int, str]]:
+    return [
+        (f.span.start_line + 1, f.message)
+        for f in run(text, select=select, dedent=False).findings
+        if f.rule == "NOVA901"
+    ]
+
+
+def test_nothing_is_reported_when_every_suppression_is_used():
+    assert unused(SWALLOW.format(comment="  # nova-lsp: ignore[NOVA006]")) == []
+    assert unused(SWALLOW.format(comment="  # nova-lsp: ignore")) == []
+
+
+def test_bare_stale_and_unknown_codes_are_reported():
+    text = (
+        "a = 1  # nova-lsp: ignore\n"
+        "b = 2  # nova-lsp: ignore[NOVA006]\n"
+        "c = 3  # nova-lsp: ignore[NOVA123, swallowed-exception]\n"
+        + SWALLOW.format(comment="  # nova-lsp: ignore[NOVA006,NOVA008]")
+    )
+    assert unused(text) == [
+        (1, "Unused suppression: no finding on this line"),
+        (2, "Unused suppression: nothing to silence for NOVA006"),
+        (3, "Unused suppression: unknown rule NOVA123; nothing to silence for swallowed-exception"),
+        (6, "Unused suppression: nothing to silence for NOVA008"),
+    ]
+
+
+def test_unused_suppression_span_is_the_directive():
+    (finding,) = [f for f in run("a = 1  # nova-lsp: ignore\n", select=WITH_UNUSED, dedent=False).findings]
+    assert (finding.span.start_col, finding.span.end_col) == (9, 25)
+    assert finding.fixes == ()  # the suppress fix is never offered for NOVA901 itself
+
+
+def test_codes_of_rules_not_enabled_here_are_not_stale():
+    # the editor and CI may select different rules: a code for a known but inactive rule stays
+    assert unused("a = 1  # nova-lsp: ignore[NOVA007]\n", select=["NOVA006", "NOVA901"]) == []
+
+
+def test_no_unused_reports_in_a_file_that_does_not_parse():
+    text = "x = 1  # nova-lsp: ignore[NOVA006]\ndef f(:\n"
+    assert unused(text) == []
+
+
+def test_unused_reporting_is_off_by_default():
+    analysis = analyze(Document("a = 1  # nova-lsp: ignore\n"), Config())
+    assert analysis.findings == ()
+
+
+# -- the suppress fix ---------------------------------------------------------------------------
+
+
+def suppress_fix(analysis, rule):
+    (finding,) = [f for f in analysis.findings if f.rule == rule]
+    fixes = [f for f in finding.fixes if f.kind == FixKind.SUPPRESS]
+    return fixes[0] if fixes else None
+
+
+def assert_fix_silences(text: str, rule: str):
+    analysis = run(text, select=DEFAULT, dedent=False)
+    fix = suppress_fix(analysis, rule)
+    assert fix is not None
+    fixed = apply_edits(text, fix.edits)
+    assert rule not in {f.rule for f in run(fixed, select=DEFAULT, dedent=False).findings}
+    return fix, fixed
+
+
+def test_suppress_fix_appends_a_comment():
+    fix, fixed = assert_fix_silences(SWALLOW.format(comment=""), "NOVA006")
+    assert fix.title == "Ignore NOVA006 on this line"
+    assert fixed.splitlines()[2] == "except Exception:  # nova-lsp: ignore[NOVA006]"
+
+
+def test_suppress_fix_merges_into_an_existing_list():
+    text = 'URL = "http://glance.internal.cloud/"  # FIXME: later  # nova-lsp: ignore[NOVA007]\n'
+    _, fixed = assert_fix_silences(text, "NOVA008")
+    assert fixed == 'URL = "http://glance.internal.cloud/"  # FIXME: later  # nova-lsp: ignore[NOVA007,NOVA008]\n'
+
+
+def test_suppress_fix_is_not_fooled_by_a_marker_inside_a_string():
+    text = 'NOTE = "# nova-lsp: ignore"; URL = "http://glance.internal.cloud/"\n'
+    _, fixed = assert_fix_silences(text, "NOVA008")
+    assert fixed == text.rstrip("\n") + "  # nova-lsp: ignore[NOVA008]\n"
+
+
+def test_suppress_fix_keeps_crlf():
+    _, fixed = assert_fix_silences(SWALLOW.format(comment="").replace("\n", "\r\n"), "NOVA006")
+    assert "except Exception:  # nova-lsp: ignore[NOVA006]\r\n" in fixed
+
+
+@pytest.mark.parametrize(
+    "text, comment_line",
+    [
+        ('URL = """\nhttp://glance.internal.cloud/\n"""\n', 3),  # triple-quoted string
+        ('URL = "http://glance.internal.cloud/" \\\n    "/v2"\n', 2),  # backslash continuation
+        ('URL = f"""{1}\nhttp://glance.internal.cloud/ {2}\n"""\n', 3),
+    ],
+)
+def test_suppress_fix_never_edits_inside_a_string_or_continuation(text, comment_line):
+    analysis = run(text, select=DEFAULT, dedent=False)
+    fix = suppress_fix(analysis, "NOVA008")
+    (edit,) = fix.edits
+    assert edit.span.start_line + 1 == comment_line  # where the construct ends, not where it starts
+    assert fix.title == f"Ignore NOVA008 (comment on line {comment_line})"
+    fixed = apply_edits(text, fix.edits)
+    assert "nova-lsp" not in fixed.split("\n")[0]
+    assert [f.rule for f in run(fixed, select=DEFAULT, dedent=False).findings] == []
+
+
+def test_no_suppress_fix_when_the_string_never_ends():
+    text = 'x = 1\nURL = """http://glance.internal.cloud/\n'
+    assert found(text) == [("NOVA900", 2)]  # the file does not parse; nothing else to fix
+
+
+@pytest.mark.parametrize(
+    "line, comment_col, expected",
+    [
+        ("x = 1", None, (5, 5, "  # nova-lsp: ignore[NOVA006]")),
+        ("x = 1   ", None, (5, 8, "  # nova-lsp: ignore[NOVA006]")),  # trailing blanks replaced
+        ("x = 1  # nova-lsp: ignore[NOVA007]", 7, (9, 34, "nova-lsp: ignore[NOVA007,NOVA006]")),
+        ("x = 1  # nova-lsp: ignore", 7, (25, 25, "")),  # a bare one already covers it
+        ('s = "nova-lsp: ignore"  # note', 24, (30, 30, "  # nova-lsp: ignore[NOVA006]")),
+    ],
+)
+def test_suppress_edit_text(line, comment_col, expected):
+    assert suppress_edit_text(line, "NOVA006", comment_col) == expected
