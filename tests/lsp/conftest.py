@@ -12,6 +12,7 @@ Per-test setup comes from the ``lsp`` marker::
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -108,7 +109,8 @@ async def fresh_patched(lsp_client: EditorClient, request, tmp_path):
 @pytest.fixture
 def uri_for(request):
     """A file URI in the client's workspace, unique to the test."""
-    test = "".join(ch if ch.isalnum() else "_" for ch in request.node.name)[:80]
+    digest = hashlib.blake2b(request.node.nodeid.encode(), digest_size=4).hexdigest()
+    test = "".join(ch if ch.isalnum() else "_" for ch in request.node.name)[:60] + "_" + digest
 
     def make(client: EditorClient, name: str = "module.py") -> str:
         path = client.root / test / name

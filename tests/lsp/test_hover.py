@@ -54,13 +54,3 @@ async def test_hover_follows_edits(client: EditorClient, uri_for):
 
 async def test_no_hover_for_unopened_documents(client: EditorClient, uri_for):
     assert await hover_at(client, uri_for(client), 0, 0) is None
-
-
-@pytest.mark.lsp(init={"docsUrl": "https://nova-lsp.example/rules/{id}.html"})
-async def test_hover_and_diagnostics_link_the_configured_docs(fresh: EditorClient, uri_for):
-    uri = uri_for(fresh)
-    fresh.open(uri, SWALLOWED)
-    [diag] = await fresh.current_diagnostics(uri)
-    assert diag.code_description.href == "https://nova-lsp.example/rules/NOVA006.html"
-    hover = await hover_at(fresh, uri, 4, 0)
-    assert "[Rule documentation](https://nova-lsp.example/rules/NOVA006.html)" in hover.contents.value

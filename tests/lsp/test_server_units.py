@@ -1,0 +1,182 @@
+"""The server's pure parts, without a client: settings resolution, text changes, fix-all
+selection and the daemon executor."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from lsprotocol import types
+
+from nova_lsp.document import Document
+from nova_lsp.engine.model import Edit, Finding, Fix, FixKind, Severity, Span
+from nova_lsp.server import convert, settings
+from nova_lsp.server.analysis import Result
+from nova_lsp.server.code_actions import fix_all_edits
+from nova_lsp.server.scheduling import DaemonExecutor
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"select": ["NOVA006"]},
+        {"settings": {"select": ["NOVA006"]}},
+        {"nova-lsp": {"select": ["NOVA006"]}},
+    ],
+)
+def test_settings_shapes_are_unwrapped(raw):
+    assert settings.unwrap(raw) == {"select": ["NOVA006"]}
+
+
+def test_unwrap_of_nothing():
+    assert settings.unwrap(None) == {} and settings.unwrap([1]) == {}
+
+
+def test_camel_case_keys_map_to_the_config_table():
+    resolved, problems = settings.resolve(
+        {
+            "extendSelect": ["NOVA901"],
+            "extendExclude": ["gen"],
+            "docsUrl": "https://x/{id}",
+            "rules": {"swallowed-exception": {"broadExceptions": ["Exception"]}},
+            "debounce": 50,
+            "run": "onSave",
+            "enable": False,
+        }
+    )
+    assert problems == []
+    assert resolved.lint == {
+        "extend-select": ["NOVA901"],
+        "extend-exclude": ["gen"],
+        "docs-url": "https://x/{id}",
+        "rules": {"swallowed-exception": {"broad-exceptions": ["Exception"]}},
+    }
+    assert (resolved.debounce_ms, resolved.run, resolved.enable) == (50, "onSave", False)
+
+
+def test_each_invalid_key_is_dropped_and_named():
+    resolved, problems = settings.resolve(
+        {"select": ["NOVA999"], "ignore": ["NOVA007"], "debounce": -1, "enable": "yes"}
+    )
+    assert resolved.lint == {"ignore": ["NOVA007"]}  # the valid key survives
+    assert resolved.debounce_ms == settings.DEFAULT_DEBOUNCE_MS and resolved.enable is True
+    assert len(problems) == 3
+    assert any("NOVA999" in p for p in problems)
+
+
+def test_later_layers_win_and_none_is_absent():
+    merged = settings.merge({"select": ["A"], "debounce": 10}, {"select": None, "debounce": 20})
+    assert merged == {"select": ["A"], "debounce": 20}
+
+
+# -- text changes ---------------------------------------------------------------------------------
+
+
+def _change(sl, sc, el, ec, text):
+    return types.TextDocumentContentChangePartial(
+        range=types.Range(start=types.Position(sl, sc), end=types.Position(el, ec)), text=text
+    )
+
+
+@pytest.mark.parametrize(
+    ("encoding", "col"),
+    [("utf-16", 3), ("utf-8", 5), ("utf-32", 2)],
+)
+def test_incremental_change_after_a_non_bmp_character(encoding, col):
+    # "a😀b": the position after the emoji is 3 utf-16 units, 5 utf-8 bytes, 2 code points
+    assert convert.apply_content_change("a😀b\n", _change(0, col, 0, col, "X"), encoding) == "a😀Xb\n"
+
+
+def test_changes_spanning_crlf_and_past_the_end():
+    text = "one\r\ntwo\r\nthree"
+    assert convert.apply_content_change(text, _change(0, 3, 1, 0, " "), "utf-16") == "one two\r\nthree"
+    assert convert.apply_content_change(text, _change(9, 0, 9, 0, "!"), "utf-16") == text + "!"
+    whole = types.TextDocumentContentChangeWholeDocument(text="new")
+    assert convert.apply_content_change(text, whole, "utf-16") == "new"
+
+
+# -- fix all ----------------------------------------------------------------------------------------
+
+
+def _result(text: str, findings) -> Result:
+    return Result("file:///m.py", (1, 0), Document(text, "m.py", 1), tuple(findings), (), "id")
+
+
+def _finding(line: int, *fixes: Fix) -> Finding:
+    return Finding("NOVA006", "swallowed-exception", Span(line, 0, line, 5), "m", Severity.WARNING, fixes=fixes)
+
+
+def _fix(title, line, start, end, new, preferred=False, kind=FixKind.FIX):
+    return Fix(title, (Edit(Span(line, start, line, end), new),), kind, preferred)
+
+
+def test_fix_all_takes_the_preferred_fix_and_never_a_suppression():
+    text = "a = 1\nb = 2\n"
+    result = _result(
+        text,
+        [
+            _finding(0, _fix("other", 0, 4, 5, "9"), _fix("main", 0, 4, 5, "3", preferred=True)),
+            _finding(1, _fix("ignore", 1, 5, 5, "  # nova-lsp: ignore", kind=FixKind.SUPPRESS)),
+        ],
+    )
+    assert [e.new_text for e in fix_all_edits(result)] == ["3"]
+
+
+def test_fix_all_skips_overlapping_fixes_and_applies_a_shared_edit_once():
+    text = "a = 1\nb = 2\n"
+    shared = Edit(Span(0, 0, 0, 0), "import os\n")
+    result = _result(
+        text,
+        [
+            _finding(0, Fix("f1", (shared, Edit(Span(0, 4, 0, 5), "3")))),
+            _finding(0, Fix("f2", (Edit(Span(0, 2, 0, 5), "= 4"),))),  # overlaps f1
+            _finding(1, Fix("f3", (shared, Edit(Span(1, 4, 1, 5), "5")))),
+        ],
+    )
+    edits = fix_all_edits(result)
+    assert sorted(e.new_text for e in edits) == ["3", "5", "import os\n"]
+
+
+def test_fix_all_drops_fixes_whose_combination_does_not_parse():
+    text = "f(a)\n"
+    # "f(c=1)" and "f(a, d)" parse; together "f(c=1, d)" puts a positional after a keyword
+    result = _result(
+        text,
+        [
+            _finding(0, _fix("keyword", 0, 2, 3, "c=1")),
+            _finding(0, _fix("positional", 0, 3, 4, ", d)")),
+        ],
+    )
+    assert [e.new_text for e in fix_all_edits(result)] == ["c=1"]
+
+
+# -- executor ---------------------------------------------------------------------------------------
+
+
+def test_daemon_executor_runs_work_on_daemon_threads_and_shuts_down_without_waiting():
+    executor = DaemonExecutor(2)
+    flags = []
+    assert executor.submit(lambda: threading.current_thread().daemon).result(5) is True
+    release = threading.Event()
+    running = executor.submit(release.wait, 30)
+    queued = [executor.submit(flags.append, i) for i in range(3)]
+    started = time.monotonic()
+    executor.shutdown(wait=False, cancel_futures=True)
+    assert time.monotonic() - started < 5  # returns without waiting for the running call
+    with pytest.raises(RuntimeError):
+        executor.submit(print)
+    release.set()
+    assert running.result(5) is True
+    assert all(f.cancelled() or f.done() for f in queued)
+
+
+def test_executor_reports_exceptions_through_the_future():
+    executor = DaemonExecutor(1)
+    future = executor.submit(lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        future.result(5)
+    executor.shutdown()
