@@ -359,13 +359,13 @@ def test_parameter_named_like_the_module_gets_an_aliased_import():
         """
         import logging
 
-        from oslo_utils import strutils as _strutils
+        from oslo_utils import strutils as oslo_utils_strutils
 
         LOG = logging.getLogger(__name__)
 
 
         def show(strutils, connection_info):
-            LOG.debug("conn %s", _strutils.mask_dict_password(connection_info))
+            LOG.debug("conn %s", oslo_utils_strutils.mask_dict_password(connection_info))
         """,
     )
 
