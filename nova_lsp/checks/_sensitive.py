@@ -383,6 +383,7 @@ class SensitiveFlow:
         self.kb = kb
         self.imports = imports
         self._scopes: dict = {}
+        self._parents: dict = {}
 
     # -- names ------------------------------------------------------------------------------
 
@@ -398,6 +399,12 @@ class SensitiveFlow:
     # -- per-scope walk ---------------------------------------------------------------------
 
     def _parent_env(self, scope) -> Env | None:
+        cached = self._parents.get(scope, _MISSING)
+        if cached is _MISSING:
+            cached = self._parents[scope] = self._compute_parent_env(scope)
+        return cached
+
+    def _compute_parent_env(self, scope) -> Env | None:
         parent = scope.parent
         if parent is None:
             return None
@@ -834,99 +841,131 @@ class _Walker:
         return state
 
     def merge(self, *states: dict) -> dict:
+        """Join of the states at the end of alternative paths (union of taints)."""
         first = states[0]
-        if all(s is first for s in states):
+        others = [s for s in states[1:] if s is not first]
+        if not others:
             return first
-        keys = set().union(*states)
+        changed = set()
+        for other in others:
+            for key, value in other.items():
+                if first.get(key, _MISSING) is not value:
+                    changed.add(key)
+            changed.update(key for key in first if key not in other)
+        if not changed:
+            return first
         lookup = self.flow._lookup
-        return {key: join(*(s[key] if key in s else lookup(key, self.parent) for s in states)) for key in keys}
+        merged = dict(first)
+        everything = (first, *others)
+        for key in changed:
+            merged[key] = join(*(s[key] if key in s else lookup(key, self.parent) for s in everything))
+        return merged
 
     def stmt(self, node, state: dict) -> dict:
-        flow = self.flow
         self.out.before[node] = state
-        if isinstance(node, (nodes.Assign, nodes.AnnAssign)):
-            if node.value is None:
-                return state
-            value = flow.value(node.value, self.env(state))
-            targets = node.targets if isinstance(node, nodes.Assign) else [node.target]
-            new = dict(state)
-            for target in targets:
-                self.assign(target, node.value, value, new, node)
-            return new
-        if isinstance(node, nodes.AugAssign):
-            target = node.target
-            value = flow.value(node.value, self.env(state))
-            if isinstance(target, nodes.AssignName):
-                current = flow._lookup(target.name, self.env(state))
-                new = dict(state)
-                if isinstance(value, Taint):
-                    new[target.name] = _assigned(flow, target.name, value, node)
-                elif not isinstance(current, Taint):
-                    new[target.name] = _assigned(flow, target.name, join(current, value), None)
-                return new
-            if isinstance(target, nodes.Subscript):
-                return self.mutate(target.value, value, state, node)  # d[k] += secret
+        handler = _STATEMENTS.get(type(node))
+        return handler(self, node, state) if handler is not None else state
+
+    def _assign_stmt(self, node, state: dict) -> dict:
+        flow = self.flow
+        if node.value is None:
             return state
-        if isinstance(node, (nodes.For, nodes.AsyncFor)):
-            env = self.env(state)
-            value = flow.value(node.iter, env)
-            loop = dict(state)
-            _bind_loop_target(flow, node.target, node.iter, value, loop, env)
-            body = self.block(node.body, loop)
-            after = self.merge(state, body)
-            return self.block(node.orelse, after) if node.orelse else after
-        if isinstance(node, nodes.While):
-            body = self.block(node.body, state)
-            after = self.merge(state, body)
-            return self.block(node.orelse, after) if node.orelse else after
-        if isinstance(node, nodes.If):
-            return self.merge(self.block(node.body, state), self.block(node.orelse, state))
-        if _TRY and isinstance(node, _TRY):
-            body = self.block(node.body, state)
-            start = self.merge(state, body)
-            ends = [self.block(node.orelse, body) if node.orelse else body]
-            for handler in node.handlers:
-                self.out.before[handler] = start
-                entry = start
-                if isinstance(handler.name, nodes.AssignName):
-                    entry = dict(start)
-                    entry[handler.name.name] = None
-                ends.append(self.block(handler.body, entry))
-            after = self.merge(*ends)
-            return self.block(node.finalbody, after) if node.finalbody else after
-        if isinstance(node, (nodes.With, nodes.AsyncWith)):
-            new = state
-            for expr, var in node.items:
-                if var is not None:
-                    new = dict(new)
-                    self.assign(var, expr, flow.value(expr, self.env(new)), new, node)
-            return self.block(node.body, new)
-        if isinstance(node, (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.ClassDef)):
+        value = flow.value(node.value, self.env(state))
+        targets = node.targets if isinstance(node, nodes.Assign) else [node.target]
+        if len(targets) == 1 and isinstance(targets[0], nodes.AssignName):
+            name = targets[0].name
+            if value is None and _constructed(node.value):
+                value = SURE
+            result = _assigned(flow, name, value, node)
+            if state.get(name, _MISSING) is result or (
+                result is None and name not in state and flow._lookup(name, self.parent) is None
+            ):
+                return state  # nothing changes (the common `x = self.call()`)
             new = dict(state)
-            new[node.name] = SURE
+            new[name] = result
             return new
-        if isinstance(node, nodes.Import):
+        new = dict(state)
+        for target in targets:
+            self.assign(target, node.value, value, new, node)
+        return new
+
+    def _augassign_stmt(self, node, state: dict) -> dict:
+        flow = self.flow
+        target = node.target
+        value = flow.value(node.value, self.env(state))
+        if isinstance(target, nodes.AssignName):
+            current = flow._lookup(target.name, self.env(state))
             new = dict(state)
-            for name, alias in node.names:
-                new[alias or name.split(".")[0]] = SURE
+            if isinstance(value, Taint):
+                new[target.name] = _assigned(flow, target.name, value, node)
+            elif not isinstance(current, Taint):
+                new[target.name] = _assigned(flow, target.name, join(current, value), None)
             return new
-        if isinstance(node, nodes.ImportFrom):
-            new = dict(state)
-            for name, alias in node.names:
-                if name != "*":
-                    new[alias or name] = SURE
-            return new
-        if isinstance(node, nodes.Expr) and isinstance(node.value, nodes.Call):
-            call = node.value
+        if isinstance(target, nodes.Subscript):
+            return self.mutate(target.value, value, state, node)  # d[k] += secret
+        return state
+
+    def _for_stmt(self, node, state: dict) -> dict:
+        env = self.env(state)
+        value = self.flow.value(node.iter, env)
+        loop = dict(state)
+        _bind_loop_target(self.flow, node.target, node.iter, value, loop, env)
+        after = self.merge(state, self.block(node.body, loop))  # the body may not run
+        return self.block(node.orelse, after) if node.orelse else after
+
+    def _while_stmt(self, node, state: dict) -> dict:
+        after = self.merge(state, self.block(node.body, state))
+        return self.block(node.orelse, after) if node.orelse else after
+
+    def _if_stmt(self, node, state: dict) -> dict:
+        return self.merge(self.block(node.body, state), self.block(node.orelse, state))
+
+    def _try_stmt(self, node, state: dict) -> dict:
+        body = self.block(node.body, state)
+        start = self.merge(state, body)  # a handler may run after any part of the body
+        ends = [self.block(node.orelse, body) if node.orelse else body]
+        for handler in node.handlers:
+            self.out.before[handler] = start
+            entry = start
+            if isinstance(handler.name, nodes.AssignName):
+                entry = dict(start)
+                entry[handler.name.name] = None
+            ends.append(self.block(handler.body, entry))
+        after = self.merge(*ends)
+        return self.block(node.finalbody, after) if node.finalbody else after
+
+    def _with_stmt(self, node, state: dict) -> dict:
+        new = state
+        for expr, var in node.items:
+            if var is not None:
+                new = dict(new)
+                self.assign(var, expr, self.flow.value(expr, self.env(new)), new, node)
+        return self.block(node.body, new)
+
+    def _def_stmt(self, node, state: dict) -> dict:
+        new = dict(state)
+        new[node.name] = SURE
+        return new
+
+    def _import_stmt(self, node, state: dict) -> dict:
+        new = dict(state)
+        for name, alias in node.names:
+            if name != "*":
+                local = alias or (name.split(".")[0] if isinstance(node, nodes.Import) else name)
+                new[local] = SURE
+        return new
+
+    def _expr_stmt(self, node, state: dict) -> dict:
+        call = node.value
+        if isinstance(call, nodes.Call):
             func = call.func
             if isinstance(func, nodes.Attribute) and func.attrname in _MUTATORS:
-                value = flow._arguments(call, self.env(state), named=func.attrname == "update")
+                value = self.flow._arguments(call, self.env(state), named=func.attrname == "update")
                 return self.mutate(func.expr, value, state, node)
-            return state
-        if isinstance(node, nodes.Match):
-            ends = [self.block(case.body, state) for case in node.cases]
-            return self.merge(state, *ends)
         return state
+
+    def _match_stmt(self, node, state: dict) -> dict:
+        return self.merge(state, *(self.block(case.body, state) for case in node.cases))
 
     def assign(self, target, value_node, value, new: dict, stmt) -> None:
         flow = self.flow
@@ -974,6 +1013,27 @@ class _Walker:
         new = dict(state)
         new[name] = Taint(value.source, keys, value.via + ((stmt, name),))
         return new
+
+
+_STATEMENTS = {
+    nodes.Assign: _Walker._assign_stmt,
+    nodes.AnnAssign: _Walker._assign_stmt,
+    nodes.AugAssign: _Walker._augassign_stmt,
+    nodes.For: _Walker._for_stmt,
+    nodes.AsyncFor: _Walker._for_stmt,
+    nodes.While: _Walker._while_stmt,
+    nodes.If: _Walker._if_stmt,
+    nodes.With: _Walker._with_stmt,
+    nodes.AsyncWith: _Walker._with_stmt,
+    nodes.FunctionDef: _Walker._def_stmt,
+    nodes.AsyncFunctionDef: _Walker._def_stmt,
+    nodes.ClassDef: _Walker._def_stmt,
+    nodes.Import: _Walker._import_stmt,
+    nodes.ImportFrom: _Walker._import_stmt,
+    nodes.Expr: _Walker._expr_stmt,
+    nodes.Match: _Walker._match_stmt,
+    **{cls: _Walker._try_stmt for cls in _TRY},
+}
 
 
 # -- shared entry points for the checks --------------------------------------------------------

@@ -54,11 +54,13 @@ class _SinkOptions:
     factories: frozenset
     methods: frozenset
     extra: DottedSet
+    candidates: frozenset  # last name components a sink call can have
 
 
 @lru_cache(maxsize=16)
 def _sink_options(names: tuple, factories: tuple, methods: tuple, extra: tuple) -> _SinkOptions:
-    return _SinkOptions(frozenset(names), frozenset(factories), frozenset(methods), DottedSet(extra))
+    candidates = frozenset(methods) | {"log"} | {e.rsplit(".", 1)[-1] for e in extra}
+    return _SinkOptions(frozenset(names), frozenset(factories), frozenset(methods), DottedSet(extra), candidates)
 
 
 class Loggers:
@@ -223,10 +225,16 @@ def check(ctx):
     )
     loggers = None
     flow = None
+    candidates = sinks.candidates
+    imports = import_map(ctx)
     for call in ctx.index.of(nodes.Call):
         func = call.func
-        last = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", None)
-        if last is None or not call.args and not call.keywords:
+        if isinstance(func, nodes.Attribute):
+            if func.attrname not in candidates:
+                continue
+        elif not isinstance(func, nodes.Name) or (func.name not in candidates and func.name not in imports):
+            continue  # a name imported from logging (`from logging import error`) may be a sink
+        if not call.args and not call.keywords:
             continue
         if loggers is None:
             loggers = ctx.index.memo(("loggers", sinks), lambda: Loggers(ctx, sinks))
