@@ -215,8 +215,8 @@ def test_unreadable_file(tmp_path):
     assert_clean_stderr(result)
 
 
-def test_unreadable_directory_as_root_or_not(tmp_path):
-    """What root cannot be denied: a path component that is a file, not a directory."""
+def test_a_path_through_a_file_is_reported(tmp_path):
+    """An unreadable path that even root gets: a component that is a file, not a directory."""
     write(tmp_path / "ok.py", SWALLOWED)
     write(tmp_path / "plain", "not a directory\n")
     result = check("--format", "json", "ok.py", "plain/x.py", cwd=tmp_path)

@@ -189,8 +189,8 @@ PYPROJECT = """\
 name = "demo"
 
 [tool.nova-lsp]
-select = ["NOVA006", "fixme-comment"]
-ignore = []
+select = ["NOVA00"]
+ignore = ["cleartext-url"]
 exclude = ["vendor", "generated/*.py"]
 
 [tool.nova-lsp.severity]
