@@ -4,10 +4,12 @@
 A minimal JSON-RPC client (this file, standard library only) starts ``python -m nova_lsp
 serve`` and talks to it over pipes exactly as an editor does.
 
-1. Latency: open a ~1,500-line Nova-style module, then ``--saves`` times: edit one line
-   (incremental ``didChange``) and save (``didSave``); time from sending ``didSave`` to
-   receiving the ``publishDiagnostics`` for that version.  The engine's own time for the same
-   texts is measured in-process too, so the server's share is visible.
+1. Latency: open a ~1,500-line Nova-style module, then ``--saves`` times each: edit one line
+   (incremental ``didChange``) and save (``didSave``) at once, and edit, wait for the edit's
+   debounced diagnostics, then save; time from sending ``didSave`` to receiving the
+   ``publishDiagnostics`` for that version.  Saving right after an edit is the worst case:
+   the whole analysis runs after the save.  The engine's own time for the same texts is
+   measured in-process too, so the server's share is visible.
 2. Memory: open ``--docs`` distinct ~1,000-line modules, wait for all their diagnostics, and
    read ``VmRSS`` / ``VmHWM`` of the server from ``/proc/<pid>/status``.
 
@@ -127,7 +129,7 @@ class StdioClient:
         )
         self._next_id = 0
         self._responses: dict[int, queue.Queue] = {}
-        self._published: dict[tuple[str, int | None], float] = {}
+        self._published: dict[tuple[str, int | None], list[float]] = {}
         self._published_cv = threading.Condition()
         self._write_lock = threading.Lock()
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
@@ -163,7 +165,7 @@ class StdioClient:
             if method == "textDocument/publishDiagnostics":
                 params = message["params"]
                 with self._published_cv:
-                    self._published[(params["uri"], params.get("version"))] = received
+                    self._published.setdefault((params["uri"], params.get("version")), []).append(received)
                     self._published_cv.notify_all()
             elif method is not None and "id" in message:  # a request from the server
                 result = [None for _ in message["params"]["items"]] if method == "workspace/configuration" else None
@@ -181,15 +183,16 @@ class StdioClient:
     def notify(self, method: str, params=None) -> None:
         self._write({"method": method, "params": params})
 
-    def wait_published(self, uri: str, version: int | None, timeout: float = 120) -> float:
+    def wait_published(self, uri: str, version: int | None, count: int = 1, timeout: float = 120) -> float:
+        """When the ``count``-th publishDiagnostics for (uri, version) arrived."""
         deadline = time.monotonic() + timeout
         with self._published_cv:
-            while (uri, version) not in self._published:
+            while len(self._published.get((uri, version), ())) < count:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError(f"no diagnostics for {uri} version {version}")
                 self._published_cv.wait(remaining)
-            return self._published[(uri, version)]
+            return self._published[(uri, version)][count - 1]
 
     def rss_kb(self) -> dict[str, int]:
         values = {}
@@ -248,44 +251,55 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
+def _edit(client: StdioClient, uri: str, version: int, line: int, column: int, insert: str) -> None:
+    client.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [
+                {
+                    "range": {"start": {"line": line, "character": column}, "end": {"line": line, "character": column}},
+                    "text": insert,
+                }
+            ],
+        },
+    )
+
+
 def measure_latency(root: Path, lines: int, saves: int) -> dict:
+    """Two ways to save: right after an edit (the analysis runs after didSave: worst case), and
+    after a pause in which the debounced analysis of the edit already ran (the usual case)."""
     text, source = module(1, lines)
     uri = (root / "nova" / "compute" / "manager.py").as_uri()
     lines_of_text = text.split("\n")
     # edit lines that end a statement, so every version parses like real typing between saves
     editable = [i for i, line in enumerate(lines_of_text) if line.strip().startswith(("LOG.", "return", "self."))]
     client = start_server(root)
+    at_once: list[float] = []
+    after_pause: list[float] = []
+    texts: list[str] = []
     try:
         did_open(client, uri, text)
         client.wait_published(uri, 1)
-        latencies = []
-        texts = []
+        version = 1
         for n in range(saves):
-            version = n + 2
-            line = editable[(n * 37) % len(editable)]
-            column = len(lines_of_text[line])
-            insert = f"  # edit {n}"
-            lines_of_text[line] += insert
-            texts.append("\n".join(lines_of_text))
-            client.notify(
-                "textDocument/didChange",
-                {
-                    "textDocument": {"uri": uri, "version": version},
-                    "contentChanges": [
-                        {
-                            "range": {
-                                "start": {"line": line, "character": column},
-                                "end": {"line": line, "character": column},
-                            },
-                            "text": insert,
-                        }
-                    ],
-                },
-            )
-            sent = time.perf_counter()
-            client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
-            latencies.append((client.wait_published(uri, version) - sent) * 1000)
-            time.sleep(0.05)  # a person does not save 20 times a second
+            for pause in (False, True):
+                version += 1
+                line = editable[(version * 37) % len(editable)]
+                insert = f"  # edit {version}"
+                column = len(lines_of_text[line])
+                lines_of_text[line] += insert
+                _edit(client, uri, version, line, column, insert)
+                if pause:  # the debounced analysis publishes this version first
+                    client.wait_published(uri, version)
+                    time.sleep(0.05)
+                else:
+                    texts.append("\n".join(lines_of_text))
+                sent = time.perf_counter()
+                client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+                received = client.wait_published(uri, version, count=2 if pause else 1)
+                (after_pause if pause else at_once).append((received - sent) * 1000)
+                time.sleep(0.05)  # a person does not save 20 times a second
         code = client.close()
     finally:
         if client.process.poll() is None:
@@ -303,16 +317,21 @@ def measure_latency(root: Path, lines: int, saves: int) -> dict:
         started = time.perf_counter()
         analyze(Document(sample, "manager.py", 1), config)
         engine.append((time.perf_counter() - started) * 1000)
+
+    def figures(values: list[float]) -> dict:
+        return {
+            "p50_ms": round(statistics.median(values), 1),
+            "p95_ms": round(percentile(values, 95), 1),
+            "max_ms": round(max(values), 1),
+        }
+
     return {
         "module_lines": text.count("\n"),
         "module_source": source,
         "saves": saves,
-        "p50_ms": round(statistics.median(latencies), 1),
-        "p95_ms": round(percentile(latencies, 95), 1),
-        "max_ms": round(max(latencies), 1),
-        "mean_ms": round(statistics.fmean(latencies), 1),
-        "engine_p50_ms": round(statistics.median(engine), 1),
-        "engine_p95_ms": round(percentile(engine, 95), 1),
+        "save_right_after_edit": figures(at_once),
+        "save_after_pause": figures(after_pause),
+        "engine_alone": figures(engine),
         "exit_code": code,
     }
 
@@ -329,7 +348,7 @@ def measure_memory(root: Path, docs: int, lines: int) -> dict:
             uris.append(uri)
             did_open(client, uri, text)
         for uri in uris:
-            client.wait_published(uri, 1, timeout=600)
+            client.wait_published(uri, 1, timeout=900)
         elapsed = time.perf_counter() - started
         loaded = client.rss_kb()
         client.close()
@@ -361,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp)
         latency = measure_latency(root, args.lines, args.saves)
         memory = measure_memory(root, args.docs, args.doc_lines)
+    worst, usual, engine = latency["save_right_after_edit"], latency["save_after_pause"], latency["engine_alone"]
     report = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -370,23 +390,26 @@ def main(argv: list[str] | None = None) -> int:
         "latency": latency,
         "memory": memory,
         "targets": TARGETS,
-        "met": {
-            "p50": latency["p50_ms"] <= TARGETS["p50_ms"],
-            "p95": latency["p95_ms"] <= TARGETS["p95_ms"],
-            "rss": memory["peak_rss_mb"] <= TARGETS["rss_mb"],
+        "met_save_right_after_edit": {
+            "p50": worst["p50_ms"] <= TARGETS["p50_ms"],
+            "p95": worst["p95_ms"] <= TARGETS["p95_ms"],
         },
+        "met_save_after_pause": {
+            "p50": usual["p50_ms"] <= TARGETS["p50_ms"],
+            "p95": usual["p95_ms"] <= TARGETS["p95_ms"],
+        },
+        "met_rss": memory["peak_rss_mb"] <= TARGETS["rss_mb"],
     }
-    print(
-        f"didSave -> publishDiagnostics, {latency['module_lines']}-line module, {latency['saves']} saves: "
-        f"p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms, max {latency['max_ms']} ms "
-        f"(engine alone: p50 {latency['engine_p50_ms']} ms, p95 {latency['engine_p95_ms']} ms)"
-    )
+    print(f"didSave -> publishDiagnostics, {latency['module_lines']}-line module ({latency['module_source']}), "
+          f"{latency['saves']} saves of each kind:")
+    for label, values in (("save right after an edit", worst), ("save after a pause", usual), ("engine alone", engine)):
+        print(f"  {label:26} p50 {values['p50_ms']:7.1f} ms  p95 {values['p95_ms']:7.1f} ms  max {values['max_ms']:7.1f} ms")
     print(
         f"{memory['documents']} open documents of ~{memory['document_lines']} lines: "
         f"RSS {memory['rss_mb']} MB, peak {memory['peak_rss_mb']} MB (idle {memory['idle_rss_mb']} MB); "
         f"opened and analysed in {memory['open_and_analyse_all_s']} s"
     )
-    print(f"targets p50<={TARGETS['p50_ms']:.0f} ms p95<={TARGETS['p95_ms']:.0f} ms RSS<={TARGETS['rss_mb']:.0f} MB: {report['met']}")
+    print(f"load average (1 min) at the end: {report['machine']['load_average_1m']} on {os.cpu_count()} CPUs")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 0

@@ -105,6 +105,7 @@ class Listener(Protocol):
 class _State:
     timer: asyncio.TimerHandle | None = None
     running: asyncio.Task | None = None
+    running_key: tuple | None = None
     rerun: bool = False
     result: Result | None = None  # the last good result
     failed_key: tuple | None = None  # key whose analysis raised
@@ -171,6 +172,17 @@ class Scheduler:
         else:
             state.timer = asyncio.get_running_loop().call_later(delay, self._start, uri)
 
+    def save(self, uri: str) -> None:
+        """The document was saved: analyse it now, or, when its diagnostics are already
+        current, publish them again at once (the save is answered either way)."""
+        state = self._states.get(uri)
+        if state is None or self._closed:
+            return
+        if state.timer is None and state.running is None and self.is_current(uri, state.result):
+            self.listener.result_ready(state.result)
+            return
+        self.schedule(uri, 0)
+
     def schedule_all(self, delay: float = 0.0) -> None:
         for uri in list(self.session.documents):
             self.schedule(uri, delay)
@@ -212,7 +224,8 @@ class Scheduler:
         if uri not in self.session.documents:
             return
         if state.running is not None:
-            state.rerun = True
+            if state.running_key != self.current_key(uri):
+                state.rerun = True  # analysed again from a fresh snapshot when it ends
             return
         if not self._ready.is_set():
             return  # ``resume`` starts every open document once the settings have arrived
@@ -228,6 +241,7 @@ class Scheduler:
         state.skipped_key = None
         state.rerun = False
         self.analyses_started += 1
+        state.running_key = snapshot.key
         state.running = asyncio.get_running_loop().create_task(self._analyse(uri, state, snapshot))
 
     async def _analyse(self, uri: str, state: _State, snapshot: Snapshot) -> None:

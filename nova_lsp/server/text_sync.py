@@ -44,7 +44,7 @@ def did_save(ls: "NovaLanguageServer", params: types.DidSaveTextDocumentParams) 
         ls.configuration_changed(files_changed=True)
         return
     if uri in ls.session.documents:
-        ls.scheduler.schedule(uri, 0)
+        ls.scheduler.save(uri)
 
 
 def did_close(ls: "NovaLanguageServer", params: types.DidCloseTextDocumentParams) -> None:

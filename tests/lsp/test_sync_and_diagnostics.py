@@ -161,3 +161,17 @@ async def test_many_documents_each_get_their_own_results(client: EditorClient, u
         assert codes(await client.current_diagnostics(uri)) == (["NOVA006"] if i % 2 == 0 else [])
     for uri in uris:
         client.close(uri)
+
+
+async def test_save_answers_with_diagnostics_even_when_nothing_changed(client: EditorClient, uri_for):
+    uri = uri_for(client)
+    client.open(uri, SWALLOWED)
+    assert codes(await client.current_diagnostics(uri)) == ["NOVA006"]
+    if client.pull:
+        client.save(uri)
+        assert codes(await client.current_diagnostics(uri)) == ["NOVA006"]
+    else:
+        client.save(uri)  # already analysed: the current diagnostics are published again
+        again = await client.wait_until(lambda: [p for p in client.publishes(uri) if p.version == 1][1:])
+        assert codes(again[0].diagnostics) == ["NOVA006"]
+    client.close(uri)
