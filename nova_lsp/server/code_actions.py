@@ -4,22 +4,23 @@
   ``Diagnostic.data`` (no analysis is re-run); the finding's preferred real fix is marked
   ``isPreferred``.  Suppressions ("Ignore NOVA006 on this line") are quick fixes too, listed
   after the real fixes and never preferred.
-- ``source.fixAll.nova-lsp``: every real fix (never a suppression) of the current analysis
-  that does not overlap another, checked to leave code that parses.  Its edit is computed in
-  ``codeAction/resolve`` when the client supports resolving edits (the parse check is the
-  expensive part), else eagerly.
+- ``source.fixAll.nova-lsp``: exactly what ``nova-lsp check --fix`` does to the text (the main
+  real fix of every finding, never a suppression, in rounds; ``nova_lsp.fixing``), as one edit
+  of the lines that change.  It re-analyses, so its edit is computed off the event loop, in
+  ``codeAction/resolve`` when the client supports resolving edits, else in the request.
 """
 
 from __future__ import annotations
 
-import ast
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from nova_lsp.document import apply_edits
-from nova_lsp.engine.model import Edit, Finding, Fix, FixKind
+from nova_lsp.config import Config
+from nova_lsp.engine.model import Edit, FixKind
+from nova_lsp.fixing import fix_text
 from nova_lsp.server import convert
 from nova_lsp.server.analysis import Result
 
@@ -128,72 +129,20 @@ def quick_fixes(ls: "NovaLanguageServer", params: types.CodeActionParams, versio
 # -- fix all ------------------------------------------------------------------------------------
 
 
-def _main_fix(finding: Finding) -> Fix | None:
-    real = [fix for fix in finding.fixes if fix.kind == FixKind.FIX and fix.edits]
-    if not real:
-        return None
-    for fix in real:
-        if fix.preferred:
-            return fix
-    return real[0]
-
-
-def _offsets(result: Result, edit: Edit) -> tuple[int, int]:
-    doc = result.document
-    return doc.offset(edit.span.start_line, edit.span.start_col), doc.offset(edit.span.end_line, edit.span.end_col)
-
-
-def _conflicts(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
-    if a == b:
-        return False  # the same edit twice (e.g. one import two fixes need) is applied once
-    (s1, e1, _), (s2, e2, _) = a, b
-    return s1 == s2 or (s1 < e2 and s2 < e1)
-
-
-def _parses(text: str) -> bool:
-    try:
-        ast.parse(text)
-    except (SyntaxError, ValueError):
-        return False
-    return True
-
-
-def fix_all_edits(result: Result) -> list[Edit]:
-    """Edits of every non-overlapping real fix of ``result`` whose combination parses."""
-    chosen: list[tuple[Fix, list[tuple[int, int, str]]]] = []
-    taken: list[tuple[int, int, str]] = []
-    for finding in result.findings:
-        fix = _main_fix(finding)
-        if fix is None:
-            continue
-        spans = [(*_offsets(result, e), e.new_text) for e in fix.edits]
-        if any(_conflicts(s, t) for s in spans for t in taken):
-            continue
-        chosen.append((fix, spans))
-        taken.extend(spans)
-
-    def edits_of(fixes) -> list[Edit]:
-        unique: dict[tuple, Edit] = {}
-        for fix, _ in fixes:
-            for edit in fix.edits:
-                unique.setdefault((edit.span, edit.new_text), edit)
-        return list(unique.values())
-
-    text = result.document.text
-    edits = edits_of(chosen)
-    if not edits or _parses(apply_edits(text, edits)):
-        return edits
-    # the combination does not parse: keep adding fixes one at a time while it still does
-    kept: list = []
-    for item in chosen:
-        candidate = edits_of(kept + [item])
-        if _parses(apply_edits(text, candidate)):
-            kept.append(item)
-    return edits_of(kept)
-
-
 def _has_real_fix(result: Result) -> bool:
-    return any(_main_fix(f) is not None for f in result.findings)
+    return any(fix.kind == FixKind.FIX and fix.edits for f in result.findings for fix in f.fixes)
+
+
+def fix_all_edit(text: str, path: str, config: Config) -> Edit | None:
+    """The edit that turns ``text`` into what ``nova-lsp check --fix`` makes of it.
+
+    Runs on an analysis thread: ``fix_text`` re-analyses between rounds (one shared
+    implementation of "fix everything", so the editor and the CLI always agree).
+    """
+    fixed = fix_text(text, path, config)
+    if not fixed.changed:
+        return None
+    return convert.minimal_edit(text, fixed.text)
 
 
 async def fix_all_action(ls: "NovaLanguageServer", uri: str) -> types.CodeAction | None:
@@ -204,11 +153,22 @@ async def fix_all_action(ls: "NovaLanguageServer", uri: str) -> types.CodeAction
     if ls.session.features.code_action_resolve_edit:
         action.data = {"uri": uri, "version": result.version, "fixAll": True}
         return action
-    return _fill_fix_all(ls, action, uri, result)
+    return await _fill_fix_all(ls, action, uri, result)
 
 
-def _fill_fix_all(ls: "NovaLanguageServer", action: types.CodeAction, uri: str, result: Result) -> types.CodeAction:
-    edits = [convert.text_edit(result.document, e, ls.session.encoding) for e in fix_all_edits(result)]
+async def _fill_fix_all(
+    ls: "NovaLanguageServer", action: types.CodeAction, uri: str, result: Result
+) -> types.CodeAction:
+    snapshot = ls.session.snapshot(uri)
+    if snapshot is None or snapshot.key != result.key:
+        return action
+    try:
+        edit = await asyncio.get_running_loop().run_in_executor(
+            ls.executor, fix_all_edit, snapshot.text, snapshot.path, snapshot.config
+        )
+    except RuntimeError:  # shutting down
+        return action
+    edits = [] if edit is None else [convert.text_edit(result.document, edit, ls.session.encoding)]
     action.edit = convert.workspace_edit(uri, result.version, edits, ls.session.features.document_changes)
     return action
 
@@ -223,4 +183,4 @@ async def resolve_code_action(ls: "NovaLanguageServer", action: types.CodeAction
     result = await ls.scheduler.current_result(uri)
     if result is None:
         return action
-    return _fill_fix_all(ls, action, uri, result)
+    return await _fill_fix_all(ls, action, uri, result)

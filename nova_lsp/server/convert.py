@@ -15,7 +15,9 @@ to client ranges, so a code-action request never re-runs analysis::
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -28,6 +30,8 @@ from nova_lsp.engine.registry import CWE_URL
 SOURCE = "nova-lsp"
 UNUSED_SUPPRESSION = "NOVA901"
 INTERNAL_ERROR = "internal-error"
+
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 _SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -72,6 +76,32 @@ def from_range(document: Document, rng: types.Range, encoding: str) -> Span:
     start = from_position(document, rng.start, encoding)
     end = from_position(document, rng.end, encoding)
     return Span(start[0], start[1], end[0], end[1])
+
+
+def position_at(document: Document, offset: int) -> tuple[int, int]:
+    """(line, code-point column) of a code-point offset into the document's text."""
+    offsets = document.line_offsets
+    line = max(bisect.bisect_right(offsets, offset) - 1, 0)
+    return line, offset - offsets[line]
+
+
+def minimal_edit(before: str, after: str) -> Edit:
+    """One edit turning ``before`` into ``after``, replacing only the lines that differ
+    (whole lines, so no position ever falls inside a CRLF)."""
+    old = _LINES.findall(before)
+    new = _LINES.findall(after)
+    prefix = 0
+    while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    start = sum(len(line) for line in old[:prefix])
+    end = len(before) - sum(len(line) for line in old[len(old) - suffix :])
+    document = Document(before)
+    start_line, start_col = position_at(document, start)
+    end_line, end_col = position_at(document, end)
+    return Edit(Span(start_line, start_col, end_line, end_col), "".join(new[prefix : len(new) - suffix]))
 
 
 def apply_content_change(text: str, change: Any, encoding: str) -> str:

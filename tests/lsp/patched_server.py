@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from dataclasses import replace
 
+import nova_lsp.fixing as fixing_module
 import nova_lsp.server.analysis as analysis_module
 from nova_lsp.engine.model import Edit, Fix, FixKind, Related, Span
 from nova_lsp.server import serve
@@ -76,6 +77,7 @@ def stats(ls, *args):
 
 
 analysis_module.analyze = instrumented_analyze
+fixing_module.analyze = instrumented_analyze  # fix-all re-analyses through nova_lsp.fixing
 server_module.COMMANDS.append(("nova-lsp.test.stats", stats))
 
 if __name__ == "__main__":

@@ -165,9 +165,7 @@ async def test_fix_all_applies_every_real_fix_once_and_no_suppression(patched: E
     action = actions[0]
     assert action.edit is None and action.data  # both editors resolve edits lazily
     resolved = await patched.code_action_resolve_async(action)
-    edits = edits_for(resolved.edit, uri)
-    assert len(edits) == 2  # one of the two overlapping fixes per finding
-    text = apply(patched.texts[uri], edits, encoding(patched))
+    text = apply(patched.texts[uri], edits_for(resolved.edit, uri), encoding(patched))
     assert parses(text)
     assert text.count("except ValueError:") == 2 and "nova-lsp: ignore" not in text
     patched.replace_all(uri, text)

@@ -1,19 +1,18 @@
-"""The server's pure parts, without a client: settings resolution, text changes, fix-all
-selection and the daemon executor."""
+"""The server's pure parts, without a client: settings resolution, text changes, the fix-all
+edit and the daemon executor."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
 import pytest
 from lsprotocol import types
 
-from nova_lsp.document import Document
-from nova_lsp.engine.model import Edit, Finding, Fix, FixKind, Severity, Span
+from nova_lsp.document import Document, apply_edits
+from nova_lsp.engine.model import Span
 from nova_lsp.server import convert, settings
-from nova_lsp.server.analysis import Result
-from nova_lsp.server.code_actions import fix_all_edits
 from nova_lsp.server.scheduling import DaemonExecutor
 
 
@@ -99,59 +98,31 @@ def test_changes_spanning_crlf_and_past_the_end():
     assert convert.apply_content_change(text, whole, "utf-16") == "new"
 
 
-# -- fix all ----------------------------------------------------------------------------------------
+# -- fix all: one edit of the lines that change --------------------------------------------------
 
 
-def _result(text: str, findings) -> Result:
-    return Result("file:///m.py", (1, 0), Document(text, "m.py", 1), tuple(findings), (), "id")
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("a\nb\nc\n", "a\nB\nc\n"),
+        ("import x\n\nf()\n", "import os\nimport x\n\nf()\n"),
+        ("a\r\nb\r\nc", "a\r\nb\r\nd"),
+        ("x = 1\n", ""),
+        ("", "x = 1\n"),
+        ("a\nb", "a\nb\nc"),
+    ],
+)
+def test_minimal_edit_replaces_only_changed_lines(before, after):
+    edit = convert.minimal_edit(before, after)
+    assert apply_edits(before, [edit]) == after
+    assert edit.span.start_col == 0 or edit.span.start_line == len(Document(before).lines) - 1
+    unchanged_head = os.path.commonprefix([before.splitlines(True), after.splitlines(True)])
+    assert edit.span.start_line == len(unchanged_head)
 
 
-def _finding(line: int, *fixes: Fix) -> Finding:
-    return Finding("NOVA006", "swallowed-exception", Span(line, 0, line, 5), "m", Severity.WARNING, fixes=fixes)
-
-
-def _fix(title, line, start, end, new, preferred=False, kind=FixKind.FIX):
-    return Fix(title, (Edit(Span(line, start, line, end), new),), kind, preferred)
-
-
-def test_fix_all_takes_the_preferred_fix_and_never_a_suppression():
-    text = "a = 1\nb = 2\n"
-    result = _result(
-        text,
-        [
-            _finding(0, _fix("other", 0, 4, 5, "9"), _fix("main", 0, 4, 5, "3", preferred=True)),
-            _finding(1, _fix("ignore", 1, 5, 5, "  # nova-lsp: ignore", kind=FixKind.SUPPRESS)),
-        ],
-    )
-    assert [e.new_text for e in fix_all_edits(result)] == ["3"]
-
-
-def test_fix_all_skips_overlapping_fixes_and_applies_a_shared_edit_once():
-    text = "a = 1\nb = 2\n"
-    shared = Edit(Span(0, 0, 0, 0), "import os\n")
-    result = _result(
-        text,
-        [
-            _finding(0, Fix("f1", (shared, Edit(Span(0, 4, 0, 5), "3")))),
-            _finding(0, Fix("f2", (Edit(Span(0, 2, 0, 5), "= 4"),))),  # overlaps f1
-            _finding(1, Fix("f3", (shared, Edit(Span(1, 4, 1, 5), "5")))),
-        ],
-    )
-    edits = fix_all_edits(result)
-    assert sorted(e.new_text for e in edits) == ["3", "5", "import os\n"]
-
-
-def test_fix_all_drops_fixes_whose_combination_does_not_parse():
-    text = "f(a)\n"
-    # "f(c=1)" and "f(a, d)" parse; together "f(c=1, d)" puts a positional after a keyword
-    result = _result(
-        text,
-        [
-            _finding(0, _fix("keyword", 0, 2, 3, "c=1")),
-            _finding(0, _fix("positional", 0, 3, 4, ", d)")),
-        ],
-    )
-    assert [e.new_text for e in fix_all_edits(result)] == ["c=1"]
+def test_minimal_edit_never_splits_a_crlf():
+    edit = convert.minimal_edit("a\r\nb\r\n", "a\r\nc\r\n")
+    assert edit.span == Span(1, 0, 2, 0) and edit.new_text == "c\r\n"
 
 
 # -- executor ---------------------------------------------------------------------------------------
