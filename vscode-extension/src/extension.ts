@@ -15,8 +15,9 @@ import * as vscode from 'vscode';
 import { DidChangeConfigurationNotification, ExecuteCommandRequest, LanguageClient, State } from 'vscode-languageclient/node';
 
 import { CONFIG_SECTION, Commands, SERVER_CHECK_WORKSPACE_COMMAND, SERVER_NAME } from './common/constants';
-import { createOutputChannel, showOutput, traceError, traceInfo, traceWarn } from './common/log';
+import { clearServerErrors, createOutputChannel, lastServerError, showOutput, traceError, traceInfo, traceWarn } from './common/log';
 import { runProbe } from './common/probe';
+import { decideAfterCrash } from './common/restartPolicy';
 import { getPythonExtensionInterpreter, initializePython, onDidChangePythonInterpreter } from './common/python';
 import { createLanguageClient, serverPayloadFor } from './common/server';
 import { ServerLaunch, describeLaunch, needsRestart, readSettings, resolveServerLaunch } from './common/settings';
@@ -25,8 +26,6 @@ import { ServerStatus } from './common/status';
 const RESTART_DEBOUNCE_MS = 1000;
 const PROBE_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 2000;
-const CRASH_WINDOW_MS = 3 * 60_000;
-const MAX_RESTARTS_IN_WINDOW = 2;
 
 let output: vscode.LogOutputChannel;
 let status: ServerStatus;
@@ -128,19 +127,34 @@ function reportProbeFailure(launch: ServerLaunch, message: string, verdict: stri
     );
 }
 
+const STDERR_GRACE_MS = 300;
+
 function reportServerFailure(launch: ServerLaunch, what: string): void {
-    const message = `The ${SERVER_NAME} server ${what}. See the nova-lsp output for its error.`;
-    traceError(message, describeLaunch(launch));
     failureStatus(`The server ${what}.`, launch);
-    notifyOnce(`server-failed:${describeLaunch(launch)}`, () =>
-        vscode.window.showErrorMessage(message, 'Show Output', 'Restart Server').then((choice) => {
+    const key = `server-failed:${describeLaunch(launch)}`;
+    if (notified.has(key)) {
+        return;
+    }
+    notified.add(key);
+    const mine = generation;
+    // The process's last stderr lines may still be on their way when the connection closes.
+    setTimeout(() => {
+        if (mine !== generation) {
+            return; // restarted meanwhile
+        }
+        const error = lastServerError();
+        const summary = error ? `${what}: ${/[.!?]$/.test(error) ? error : `${error}.`}` : `${what}.`;
+        const message = `The ${SERVER_NAME} server ${summary} See the nova-lsp output for details.`;
+        traceError(message, describeLaunch(launch));
+        failureStatus(`The server ${summary}`, launch);
+        void vscode.window.showErrorMessage(message, 'Show Output', 'Restart Server').then((choice) => {
             if (choice === 'Show Output') {
                 showOutput();
             } else if (choice === 'Restart Server') {
                 void vscode.commands.executeCommand(Commands.restart);
             }
-        }),
-    );
+        });
+    }, STDERR_GRACE_MS);
 }
 
 async function start(reason: string, options: { onlyIfLaunchChanged?: boolean } = {}): Promise<void> {
@@ -157,6 +171,7 @@ async function start(reason: string, options: { onlyIfLaunchChanged?: boolean } 
     currentLaunch = launch;
     lastFailure = undefined;
     crashTimes = [];
+    clearServerErrors();
     status.set('starting', { launch: describeLaunch(launch) });
     traceInfo(`${reason}: starting ${describeLaunch(launch)} in ${launch.cwd}`);
 
@@ -181,26 +196,23 @@ async function start(reason: string, options: { onlyIfLaunchChanged?: boolean } 
             if (started !== client) {
                 return false;
             }
-            if (!initialized) {
-                reportServerFailure(launch, 'exited while starting');
-                return false;
-            }
-            const now = Date.now();
-            crashTimes = crashTimes.filter((time) => now - time < CRASH_WINDOW_MS);
-            crashTimes.push(now);
-            if (crashTimes.length <= MAX_RESTARTS_IN_WINDOW) {
-                traceWarn(`The server stopped unexpectedly; restarting (${crashTimes.length}/${MAX_RESTARTS_IN_WINDOW}).`);
+            const decision = decideAfterCrash(crashTimes, Date.now(), initialized);
+            crashTimes = decision.history;
+            if (decision.restart) {
+                traceWarn(`The server ${decision.reason}; restarting.`);
                 status.set('starting', { reason: 'Restarting after a crash.', launch: describeLaunch(launch) });
                 return true;
             }
-            reportServerFailure(launch, `stopped unexpectedly ${crashTimes.length} times in three minutes and was not restarted`);
+            reportServerFailure(launch, decision.reason);
             return false;
         },
         onInitializeFailed: (error) => {
             const detail = error instanceof Error ? error.message : String(error);
             traceError('Initialization failed:', detail);
             if (started === client) {
-                reportServerFailure(launch, `failed to initialize (${detail})`);
+                // A write error on `initialize` means the process is already gone.
+                const exited = /EPIPE|ECONNRESET|disposed|closed/i.test(detail);
+                reportServerFailure(launch, exited ? 'exited while starting' : `failed to initialize (${detail})`);
             }
         },
     });
@@ -285,7 +297,8 @@ async function runWorkspaceCheck(): Promise<void> {
             try {
                 const result: unknown = await running.sendRequest(
                     ExecuteCommandRequest.type,
-                    { command: SERVER_CHECK_WORKSPACE_COMMAND, arguments: [] },
+                    // No `arguments` key: nova-lsp 0.1.0 fails on an empty list (see the integration test).
+                    { command: SERVER_CHECK_WORKSPACE_COMMAND },
                     token,
                 );
                 traceInfo('Workspace check finished:', result ?? null);

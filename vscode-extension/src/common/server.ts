@@ -17,6 +17,7 @@ import {
 } from 'vscode-languageclient/node';
 
 import { CONFIG_SECTION, SERVER_NAME } from './constants';
+import { serverOutputChannel } from './log';
 import { ServerLaunch, readSettings, toServerPayload } from './settings';
 
 /** What the client reports to the extension; the extension decides what the user sees. */
@@ -52,15 +53,18 @@ export function createLanguageClient(
 
     const clientOptions: LanguageClientOptions = {
         documentSelector: DOCUMENT_SELECTOR,
-        outputChannel,
+        outputChannel: serverOutputChannel(outputChannel),
         traceOutputChannel: outputChannel,
         revealOutputChannelOn: RevealOutputChannelOn.Never,
         initializationOptions,
         diagnosticPullOptions: { onChange: true, onSave: true },
         errorHandler: {
-            // Errors reading or writing the stream: keep going unless they pile up (the default policy).
+            // Errors reading or writing the stream (EPIPE when the process died): keep going
+            // unless they pile up, the default policy, but without the client's own dialog;
+            // `closed` below decides what the user hears.
             error: (_error, _message, count) => ({
                 action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
+                handled: true,
             }),
             closed: () =>
                 events.onUnexpectedClose()
@@ -95,5 +99,16 @@ export function createLanguageClient(
         },
     };
 
-    return new LanguageClient(CONFIG_SECTION, SERVER_NAME, serverOptions, clientOptions);
+    return new QuietLanguageClient(CONFIG_SECTION, SERVER_NAME, serverOptions, clientOptions);
+}
+
+/**
+ * vscode-languageclient pops up its own dialogs for start and connection failures
+ * ("couldn't create connection to server") even with `RevealOutputChannelOn.Never`; the
+ * extension already tells the user once, with the server's error, so these only go to the log.
+ */
+class QuietLanguageClient extends LanguageClient {
+    override error(message: string, data?: unknown, _showNotification?: boolean | 'force'): void {
+        super.error(message, data, false);
+    }
 }
