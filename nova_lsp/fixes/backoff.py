@@ -134,10 +134,49 @@ def _always_exits(stmts) -> bool:
     return False
 
 
+def _block_of(node):
+    parent = node.parent
+    for name in ("body", "orelse", "handlers", "finalbody"):
+        block = getattr(parent, name, None)
+        if isinstance(block, list) and any(n is node for n in block):
+            return block
+    return None
+
+
+def _success_path(try_node, loop) -> list:
+    """Statements run when the attempt succeeds: the ``try`` body and ``else``, and what
+    follows the ``try`` up to the loop head."""
+    stmts = list(try_node.body) + list(try_node.orelse)
+    node = try_node
+    while node is not loop and node.parent is not None:
+        block = _block_of(node)
+        if block is None:
+            break
+        stmts += block[[id(n) for n in block].index(id(node)) + 1 :]
+        node = node.parent
+        if isinstance(node, nodes.ExceptHandler):
+            node = node.parent
+    return stmts
+
+
+def _leaves_loop(try_node, loop) -> bool:
+    """The attempt's success path returns, breaks out of this loop or sets the flag the
+    ``while`` test reads: this ``try`` is the retried operation (not a cleanup inside it)."""
+    success = _success_path(try_node, loop)
+    if any(isinstance(n, nodes.Return) for n in _walk(success, skip_loops=False)):
+        return True
+    if any(isinstance(n, nodes.Break) for n in _walk(success, skip_loops=True)):
+        return True
+    flags = _names_in(loop.test) if isinstance(loop, nodes.While) else set()
+    return any(isinstance(n, nodes.AssignName) and n.name in flags for n in _walk(success, skip_loops=False))
+
+
 def _retry_handlers(loop) -> list:
+    """Handlers that come back for another attempt of an operation that leaves the loop on
+    success (a ``try`` that only cleans up inside a handler is not the retried one)."""
     handlers = []
     for node in _walk(loop.body, skip_loops=True):
-        if isinstance(node, _TRIES):
+        if isinstance(node, _TRIES) and _leaves_loop(node, loop):
             for handler in node.handlers:
                 if not _always_exits(handler.body):
                     handlers.append(handler)

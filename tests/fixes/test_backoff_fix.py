@@ -281,6 +281,46 @@ def test_coroutine_awaits_asyncio_sleep():
     )
 
 
+def test_a_cleanup_try_inside_the_handler_gets_no_second_wait():
+    assert_fix(
+        """
+        import random
+        import time
+
+
+        def call(self, api):
+            while True:
+                try:
+                    return api.call()
+                except ConnectionError:
+                    try:
+                        self._reset()
+                    except Exception:
+                        pass
+        """,
+        """
+        import random
+        import time
+
+
+        def call(self, api):
+            attempt = 0
+            while True:
+                try:
+                    return api.call()
+                except ConnectionError:
+                    try:
+                        self._reset()
+                    except Exception:
+                        pass
+                    attempt += 1
+                    if attempt >= 5:
+                        raise
+                    time.sleep(random.uniform(0, min(30.0, 0.5 * 2 ** attempt)))
+        """,
+    )
+
+
 def test_base_cap_and_bound_come_from_the_rule_options():
     cfg = config(rules={"retry-without-backoff": {"base": 2, "cap": 60, "max-attempts": 3}})
     assert_fix(
