@@ -72,7 +72,10 @@ def discover(paths: Iterable[str], excludes: Iterable[str], root: str | None) ->
             add(given)
             continue
         if not given.is_dir():
-            problems.append(Problem(str(given), "not a regular file or directory (broken link?)"))
+            if given.is_symlink() and not given.exists():
+                problems.append(Problem(str(given), "broken or looping symbolic link"))
+            else:
+                problems.append(Problem(str(given), "not a regular file or directory (a pipe, socket or device)"))
             continue
         for path in _walk(given, excludes, root_path, problems):
             add(path)
