@@ -79,14 +79,20 @@ class Taint:
     layout is unknown (``connection_info``, ``locals()``, ``credentials``), where looking up a
     harmless key gives a harmless value and only ``carrier-keys`` (``data``) keep the taint.
     ``via`` lists the ``(assignment, target name)`` steps it travelled through, oldest first.
+    ``mapping`` marks a dict-like value (a carrier, ``**kwargs``, ``locals()``, a dict display):
+    iterating it or passing it to ``list()`` / ``sorted()`` gives its keys, which are harmless.
     """
 
     source: str
     keys: frozenset | None = None
     via: tuple = ()
+    mapping: bool = False
 
     def then(self, stmt, name: str) -> "Taint":
-        return Taint(self.source, self.keys, self.via + ((stmt, name),))
+        return Taint(self.source, self.keys, self.via + ((stmt, name),), self.mapping)
+
+    def as_(self, mapping: bool) -> "Taint":
+        return self if self.mapping == mapping else Taint(self.source, self.keys, self.via, mapping)
 
 
 def join(*values):
@@ -390,7 +396,7 @@ class SensitiveFlow:
     def name_default(self, name: str):
         """The value of a name nothing in the analysed code assigned: judged by its name."""
         kind = self.kb.classify(name)
-        return Taint(name) if kind else None
+        return Taint(name, mapping=kind == CARRIER) if kind else None
 
     def _lookup(self, name: str, env: Env | None):
         value = env.get(name) if env is not None else _MISSING
@@ -426,7 +432,7 @@ class SensitiveFlow:
         state: dict = {}
         if isinstance(scope, _FUNCTIONS):
             for name, is_kwarg in _params(scope.args):
-                state[name] = Taint(name) if is_kwarg else self.name_default(name)
+                state[name] = Taint(name, mapping=True) if is_kwarg else self.name_default(name)
         walker = _Walker(self, flow, parent)
         flow.final = walker.block(scope.body, state)
         return flow
@@ -457,7 +463,7 @@ class SensitiveFlow:
         inner = Env(values, env)
         if isinstance(scope, nodes.Lambda):
             for name, is_kwarg in _params(scope.args):
-                values[name] = Taint(name) if is_kwarg else self.name_default(name)
+                values[name] = Taint(name, mapping=True) if is_kwarg else self.name_default(name)
             return inner
         for gen in scope.generators:
             value = self.value(gen.iter, inner)
@@ -479,7 +485,8 @@ class SensitiveFlow:
         if isinstance(node, nodes.Attribute):
             if node.attrname.startswith("__") and node.attrname.endswith("__"):
                 return SURE  # x.__class__, type(x).__name__, ...
-            return Taint(_text(node)) if kb.classify(node.attrname) else None
+            kind = kb.classify(node.attrname)
+            return Taint(_text(node), mapping=kind == CARRIER) if kind else None
         if isinstance(node, nodes.Subscript):
             return self._subscript(node, node.value, node.slice, None, env)
         if isinstance(node, nodes.Call):
@@ -487,10 +494,10 @@ class SensitiveFlow:
         if isinstance(node, nodes.BinOp):
             refined = self._percent_bag(node, env)
             if refined is not _MISSING:
-                return join(self.value(node.left, env), SURE if refined is None else refined)
-            return join(self.value(node.left, env), self.value(node.right, env))
+                return _text_value(join(self.value(node.left, env), SURE if refined is None else refined))
+            return _text_value(join(self.value(node.left, env), self.value(node.right, env)))
         if isinstance(node, nodes.JoinedStr):
-            return join(*(self.value(v, env) for v in node.values))
+            return _text_value(join(*(self.value(v, env) for v in node.values)))
         if isinstance(node, nodes.FormattedValue):
             return self.value(node.value, env)
         if isinstance(node, (nodes.List, nodes.Tuple, nodes.Set)):
@@ -513,7 +520,9 @@ class SensitiveFlow:
             return SURE
         if isinstance(node, _COMPREHENSIONS):
             inner = self._inner_env(node, env or Env({}))
-            return _unkeyed(self.value(node.value if isinstance(node, nodes.DictComp) else node.elt, inner))
+            if isinstance(node, nodes.DictComp):
+                return _unkeyed(self.value(node.value, inner), mapping=True)
+            return _unkeyed(self.value(node.elt, inner))
         return None
 
     def _dict(self, node: nodes.Dict, env):
@@ -533,7 +542,7 @@ class SensitiveFlow:
                 sure = False
         if first is None:
             return SURE if sure else None
-        return Taint(first.source, frozenset(keys) if keys is not None else None, first.via)
+        return Taint(first.source, frozenset(keys) if keys is not None else None, first.via, True)
 
     def _dict_item(self, key, value, env):
         """The value of one entry; ``{'password': pw}`` holds a secret whatever ``pw`` is
@@ -553,13 +562,16 @@ class SensitiveFlow:
     def _subscript(self, node, base, key_node, default, env):
         kb = self.kb
         key = key_node.value if isinstance(key_node, nodes.Const) and isinstance(key_node.value, str) else None
-        if key is not None and kb.classify(key):
-            return Taint(_text(node))
+        kind = kb.classify(key) if key is not None else None
+        if kind:
+            return Taint(_text(node), mapping=kind == CARRIER)
         base_value = self.value(base, env)
         if not isinstance(base_value, Taint):
             return join(None, self.value(default, env)) if default is not None else None
         if key is None:
-            found = _unkeyed(base_value)  # an index, a slice, a computed key
+            # a computed key of a mapping may be any entry; an index or slice of a sequence
+            # of secrets is a secret
+            found = None if base_value.mapping else _unkeyed(base_value)
         elif base_value.keys is not None:
             found = _unkeyed(base_value) if key in base_value.keys else None
         elif kb.is_carrier_key(key):
@@ -582,27 +594,26 @@ class SensitiveFlow:
         if kb.secret_calls.match(written, full):
             if written == "vars" and node.args:
                 return self._arguments(node, env)  # vars(obj) holds what obj holds
-            return Taint(_text(node))
+            return Taint(_text(node), mapping=True)
         if isinstance(func, nodes.Attribute):
             method = func.attrname
             if method in _LOOKUPS and node.args:
                 default = node.args[1] if len(node.args) > 1 else None
                 return self._subscript(node, func.expr, node.args[0], default, env)
             if method in ("format", "format_map"):
-                return join(self.value(func.expr, env), self._arguments(node, env, named=True))
+                return _text_value(join(self.value(func.expr, env), self._arguments(node, env, named=True)))
             if method in _PROPAGATING_METHODS:
-                return join(self.value(func.expr, env), self._arguments(node, env))
+                found = join(self.value(func.expr, env), self._arguments(node, env))
+                return found if method == "copy" else _text_value(found)
         if written == "getattr" and len(node.args) >= 2:
             name = node.args[1]
-            if isinstance(name, nodes.Const) and isinstance(name.value, str) and kb.classify(name.value):
-                return Taint(_text(node))
-            return None
+            kind = kb.classify(name.value) if isinstance(name, nodes.Const) and isinstance(name.value, str) else None
+            return Taint(_text(node), mapping=kind == CARRIER) if kind else None
         if kb.propagators.match(written, full):
-            return self._arguments(node, env, named=True)
+            return _propagated(written or "", self._arguments(node, env, named=True))
         called = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", None)
-        if called and kb.call_source(called):
-            return Taint(_text(node))
-        return None
+        kind = kb.call_source(called) if called else None
+        return Taint(_text(node), mapping=kind == CARRIER) if kind else None
 
     def _arguments(self, node: nodes.Call, env, named: bool = False):
         values = [self.value(a, env) for a in node.args]
@@ -733,6 +744,8 @@ class SensitiveFlow:
         full = qualified(func, self.imports) if written else None
         if kb.sanitizers.match(written, full) or kb.safe_calls.match(written, full):
             return True
+        if not isinstance(self._call(node, env), Taint):
+            return True  # list(kwargs), sorted(headers): nothing secret comes out
         if isinstance(func, nodes.Attribute) and func.attrname in _PROPAGATING_METHODS:
             # "...".format(x), ", ".join(x), password.strip(): the receiver and the arguments
             self._leaks(func.expr, env, out)
@@ -772,11 +785,32 @@ def _constructed(node) -> bool:
     return isinstance(node, nodes.BinOp) and node.op in ("%", "+") and format_literal(node.left) is not None
 
 
-def _unkeyed(value):
+def _unkeyed(value, mapping: bool = False):
     """A tainted value whose key layout is unknown (an entry, a list, a comprehension)."""
-    if isinstance(value, Taint) and value.keys is not None:
-        return Taint(value.source, None, value.via)
+    if isinstance(value, Taint) and (value.keys is not None or value.mapping != mapping):
+        return Taint(value.source, None, value.via, mapping)
     return value
+
+
+def _text_value(value):
+    """A string (or other non-mapping) built from ``value``."""
+    return value.as_(False) if isinstance(value, Taint) else value
+
+
+# propagators by what they return: the same mapping, the keys of a mapping, or text
+_KEEPS_MAPPING = frozenset(("dict", "copy", "deepcopy", "loads", "to_primitive"))
+_LISTS_KEYS = frozenset(("list", "tuple", "set", "frozenset", "sorted"))
+
+
+def _propagated(name: str, value):
+    if not isinstance(value, Taint):
+        return value
+    last = name.rsplit(".", 1)[-1]
+    if last in _KEEPS_MAPPING:
+        return value.as_(True) if last == "dict" else value
+    if last in _LISTS_KEYS:
+        return None if value.mapping else value  # list(kwargs) holds only the names
+    return value.as_(False)
 
 
 def _text(node, limit: int = 60) -> str:
@@ -792,19 +826,25 @@ def _text(node, limit: int = 60) -> str:
 
 
 def _bind_loop_target(flow: SensitiveFlow, target, iter_node, value, values: dict, env: Env) -> None:
-    """Bind a ``for`` / comprehension target: ``k, v in d.items()`` taints only ``v``."""
+    """Bind a ``for`` / comprehension target: ``k, v in d.items()`` taints only ``v``, and
+    iterating a mapping (``for key in kwargs``) gives only its keys."""
     if isinstance(target, nodes.Tuple) and len(target.elts) == 2 and isinstance(iter_node, nodes.Call):
         func = iter_node.func
-        pair_of = None
+        of = None
         if isinstance(func, nodes.Attribute) and func.attrname in ("items", "iteritems"):
-            pair_of = flow.value(func.expr, env)
+            of = func.expr
         elif dotted(func) in ("enumerate", "six.iteritems") and iter_node.args:
-            pair_of = flow.value(iter_node.args[-1] if dotted(func) == "six.iteritems" else iter_node.args[0], env)
-        if pair_of is not None or (isinstance(func, nodes.Attribute) and func.attrname in ("items", "iteritems")):
+            of = iter_node.args[0]
+        if of is not None:
+            pair_of = flow.value(of, env)
+            if dotted(func) == "enumerate" and isinstance(pair_of, Taint) and pair_of.mapping:
+                pair_of = None  # enumerate(mapping) numbers its keys
             _bind_names(flow, target.elts[0], None, values)
-            _bind_names(flow, target.elts[1], pair_of, values)
+            _bind_names(flow, target.elts[1], _unkeyed(pair_of), values)
             return
-    _bind_names(flow, target, value, values)
+    if isinstance(value, Taint) and value.mapping:
+        value = None
+    _bind_names(flow, target, _unkeyed(value), values)
 
 
 def _bind_names(flow: SensitiveFlow, target, value, values: dict, via=None) -> None:
@@ -960,8 +1000,9 @@ class _Walker:
         if isinstance(call, nodes.Call):
             func = call.func
             if isinstance(func, nodes.Attribute) and func.attrname in _MUTATORS:
+                is_dict = func.attrname in ("update", "setdefault")
                 value = self.flow._arguments(call, self.env(state), named=func.attrname == "update")
-                return self.mutate(func.expr, value, state, node)
+                return self.mutate(func.expr, value, state, node, mapping=is_dict)
         return state
 
     def _match_stmt(self, node, state: dict) -> dict:
@@ -995,7 +1036,7 @@ class _Walker:
                 keys = frozenset((literal,)) if literal is not None else None
                 new.update(self.mutate(target.value, value, new, stmt, keys))
 
-    def mutate(self, receiver, value, state: dict, stmt, keys=None) -> dict:
+    def mutate(self, receiver, value, state: dict, stmt, keys=None, mapping: bool = True) -> dict:
         """``d[k] = secret`` / ``d.update(secret)`` / ``l.append(secret)`` taint ``d`` / ``l``
         (remembering the key when it is a literal)."""
         if not isinstance(receiver, nodes.Name) or not isinstance(value, Taint):
@@ -1009,9 +1050,9 @@ class _Walker:
                 keys = current.keys | keys
             if keys == current.keys:
                 return state
-            value = current
+            value, mapping = current, current.mapping
         new = dict(state)
-        new[name] = Taint(value.source, keys, value.via + ((stmt, name),))
+        new[name] = Taint(value.source, keys, value.via + ((stmt, name),), mapping)
         return new
 
 

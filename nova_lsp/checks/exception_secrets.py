@@ -1,8 +1,9 @@
 """Secrets put into exception messages (NOVA002 ``secret-in-exception``, CWE-209).
 
-The sink is ``raise X(...)`` (also ``raise X(...) from e``): every positional argument and
-every keyword argument except those in ``non-message-keywords`` (``headers=``, ``code=`` of a
-webob ``HTTP*`` error are not part of the text).  Nova exceptions interpolate their keyword
+The sink is ``raise X(...)`` (also ``raise X(...) from e``): the first positional argument
+(the message of Nova, oslo and webob exceptions and of most builtins) and every keyword
+argument except those in ``non-message-keywords`` (``headers=``, ``code=`` of a webob
+``HTTP*`` error are not part of the text).  Nova exceptions interpolate their keyword
 arguments into ``msg_fmt``, and webob's ``explanation=`` / ``detail=`` end up in the API
 response body, so a secret there reaches the caller — and the logs, since exceptions are
 logged.  Sources, sanitizers and flow are those of ``log-sensitive-data`` (``_sensitive.py``);
@@ -21,7 +22,9 @@ def raised_arguments(raise_node: nodes.Raise, ignored: frozenset) -> list:
     exc = raise_node.exc
     if not isinstance(exc, nodes.Call):
         return []
-    found = [(arg, None) for arg in exc.args]
+    # the first positional argument is the message (Nova, oslo and webob exceptions; later
+    # positionals of webob/urllib errors are headers, comments, file objects...)
+    found = [(exc.args[0], None)] if exc.args else []
     for kw in exc.keywords or ():
         if kw.arg is None:
             # Foo(**kwargs) passes format keys through; only a literal dict is looked into

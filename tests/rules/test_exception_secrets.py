@@ -141,6 +141,18 @@ def test_non_message_keywords_are_ignored():
     """) == []
 
 
+def test_only_the_first_positional_argument_is_the_message():
+    assert texts("""
+        import urllib.error
+
+
+        def f(url, code, headers, fp, password):
+            raise urllib.error.HTTPError(url, code, "denied", headers, fp)
+            raise webob.exc.HTTPForbidden(_("denied"), headers)
+            raise exception.InvalidInput(password, "not the message")
+    """) == ["password"]
+
+
 def test_kwargs_passed_through_is_not_flagged():
     assert texts("""
         def f(**kwargs):
@@ -292,3 +304,41 @@ def test_rule_needs_a_raise():
     rule = load_registry().get(RULE)
     assert not rule.may_apply("def f(password):\n    return ValueError(password)\n")
     assert rule.may_apply("raise ValueError(password)")
+
+
+def test_flow_is_computed_once_and_shared_by_both_rules(monkeypatch):
+    from nova_lsp.checks import _sensitive, exception_secrets, sensitive_logging
+    from nova_lsp.document import Document
+    from nova_lsp.engine.context import CheckContext
+    from nova_lsp.engine.parse import NodeIndex, parse
+
+    walks = []
+    original = _sensitive.SensitiveFlow.scope_flow
+
+    def counting(self, scope):
+        if scope not in self._scopes:
+            walks.append(scope.name)
+        return original(self, scope)
+
+    monkeypatch.setattr(_sensitive.SensitiveFlow, "scope_flow", counting)
+    source = HEADER + textwrap.dedent("""
+        from oslo_log import log as logging
+
+        LOG = logging.getLogger(__name__)
+
+
+        def f(password):
+            msg = "pw %s" % password
+            LOG.error(msg)
+            raise ValueError(msg)
+    """)
+    document = Document(source, "test.py")
+    module = parse(document)
+    index = NodeIndex(module)
+    registry = load_registry()
+    found = []
+    for rule_id, check in (("NOVA001", sensitive_logging.check), ("NOVA002", exception_secrets.check)):
+        rule = registry.get(rule_id)
+        found += [f.rule for f in check(CheckContext(module, document, rule, rule.options, index))]
+    assert found == ["NOVA001", "NOVA002"]
+    assert walks.count("f") == 1

@@ -397,6 +397,26 @@ def test_kwargs_passed_whole():
     """) == ["kwargs", 'kwargs["password"]']
 
 
+def test_keys_of_a_mapping_are_not_secrets():
+    assert texts("""
+        def f(headers, connection_info, passwords, header_name, **kwargs):
+            for key in kwargs:
+                LOG.debug("unexpected argument %s", key)
+            LOG.debug("arguments %s", list(kwargs))
+            LOG.debug("arguments %s", sorted(kwargs))
+            LOG.debug("header %s", headers.get(header_name))
+            for name in connection_info:
+                LOG.debug("key %s", name)
+            for index, name in enumerate(connection_info):
+                LOG.debug("key %s %s", index, name)
+            for value in kwargs.values():
+                LOG.debug("value %s", value)
+            LOG.debug("first %s", passwords[0])
+            for each in passwords:
+                LOG.debug("one %s", each)
+    """) == ["value", "passwords[0]", "each"]
+
+
 def test_items_of_a_carrier_taint_values_not_keys():
     assert texts("""
         def f(connection_info):
