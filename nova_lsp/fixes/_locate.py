@@ -217,3 +217,14 @@ def merged(edits) -> tuple[Edit, ...]:
         else:
             out.append(edit)
     return tuple(out)
+
+
+def attached_comments_start(document, line: int) -> int:
+    """First line of the comment block directly above ``line`` (no blank line between), so
+    that code inserted "before" a statement goes above the comments describing it.  A block
+    that starts the file (shebang, coding cookie, licence header) is the file's, not the
+    statement's: code goes below it."""
+    start = line
+    while start > 0 and document.line(start - 1).lstrip().startswith("#"):
+        start -= 1
+    return line if start == 0 else start

@@ -248,8 +248,7 @@ def _helper_edit(ctx, plan: ImportPlan, name: str, stmt) -> Edit:
     decorators = getattr(anchor, "decorators", None)
     if decorators is not None:
         line = min(line, doc.node_span(decorators).start_line)
-    while line > 0 and doc.line(line - 1).lstrip().startswith("#"):
-        line -= 1
+    line = _locate.attached_comments_start(doc, line)
     nl = doc.newline
     fullmatch = plan.ref("re", "fullmatch", None)
     source = helper_source(name, fullmatch, file_indent_unit(doc), nl)

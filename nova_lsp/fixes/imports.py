@@ -154,11 +154,11 @@ class ImportPlan:
             return ()
         by_point: dict[tuple, list] = {}
         for new in self._new.values():
-            point = self._point(new)
-            by_point.setdefault(point, []).append(new)
+            line, col, before, after = self._point(new)
+            by_point.setdefault((line, col), []).append((new, before, after))
         out = []
-        for (line, col, before, after), news in by_point.items():
-            out.append(self._edit(line, col, before, after, news))
+        for (line, col), placed in by_point.items():
+            out.append(self._edit(line, col, placed))
         out.sort(key=lambda e: (e.span.start_line, e.span.start_col))
         return tuple(out)
 
@@ -306,11 +306,9 @@ class ImportPlan:
         return end
 
     def _attached_comments_start(self, line: int) -> int:
-        """First line of the comment block directly above ``line`` (no blank line between)."""
-        doc = self.ctx.document
-        while line > 0 and doc.line(line - 1).lstrip().startswith("#"):
-            line -= 1
-        return line
+        from nova_lsp.fixes._locate import attached_comments_start
+
+        return attached_comments_start(self.ctx.document, line)
 
     def _point(self, new: _New) -> tuple:
         """(line, col, blank line before, blank line after) where ``new`` goes."""
@@ -349,18 +347,22 @@ class ImportPlan:
         doc = self.ctx.document
         return line >= len(doc.lines) or not doc.line(line).strip()
 
-    def _edit(self, line: int, col: int, before: bool, after: bool, news: list[_New]) -> Edit:
+    def _edit(self, line: int, col: int, placed: list) -> Edit:
+        """One edit for the imports that go to one point, in group then alphabetical order,
+        a blank line between groups; the blank lines around the block are those the first
+        and the last import want there."""
         nl = self.ctx.document.newline
-        news = sorted(news, key=lambda n: (n.group, n.key))
+        placed = sorted(placed, key=lambda item: (item[0].group, item[0].key))
         chunks: list[str] = []
         previous = None
-        for new in news:
+        for new, _, _ in placed:
             if previous is not None and new.group != previous:
                 chunks.append("")
             chunks.append(new.statement)
             previous = new.group
         block = nl.join(chunks)
-        blank_after = nl * int(after)  # after: False/True or a number of blank lines
+        before = placed[0][1]
+        blank_after = nl * int(placed[-1][2])  # False/True or a number of blank lines
         if col == 0:  # before a line
             text = block + nl + blank_after
             if before:

@@ -152,9 +152,21 @@ def test_license_header_docstring_and_no_imports():
 
 
 def test_comments_above_the_first_import_stay_with_it():
-    text = "# the messaging layer\nimport oslo_messaging\n"
+    text = "import os\n\n# the messaging layer\nimport oslo_messaging\n"
+    _, new = refer(text, ("nova.utils", "f"), ("oslo_utils.strutils", "f"))
+    assert new == "import os\n\n# the messaging layer\nimport oslo_messaging\nfrom oslo_utils import strutils\n\nfrom nova import utils\n"
+    text = "import os\n\n# the messaging layer\nimport oslo_messaging\n"
+    _, new = refer(text, ("aaa", "f"))
+    assert new == "import os\n\nimport aaa\n# the messaging layer\nimport oslo_messaging\n"
+
+
+def test_shebang_coding_cookie_and_header_stay_first():
+    text = "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nimport oslo_messaging\n"
     _, new = refer(text, ("time", "sleep"))
-    assert new == "import time\n\n# the messaging layer\nimport oslo_messaging\n"
+    assert new == "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nimport time\n\nimport oslo_messaging\n"
+    text = "#!/usr/bin/env python\n# Licensed under the Apache License.\nX = 1\n"
+    _, new = refer(text, ("time", "sleep"))
+    assert new == "#!/usr/bin/env python\n# Licensed under the Apache License.\nimport time\n\nX = 1\n"
 
 
 def test_empty_module_and_module_with_only_code():
