@@ -349,3 +349,22 @@ def test_github_escapes_properties_of_hostile_file_names(tmp_path):
     assert len(lines) == 2, result.stdout  # a newline in a name cannot start a new command
     files = sorted(re.match(r"::notice file=([^,]*),", line).group(1) for line in lines)
     assert files == ["new%0Aline.py", "we%2Cird%3Ana%25me.py"]
+
+
+# -- terminals that cannot show everything --------------------------------------------------------
+
+
+def test_reports_survive_a_terminal_that_cannot_encode_the_source(tmp_path):
+    write(tmp_path / "emoji.py", "# 😀 FIXME: smile\n")
+    results = check_all(
+        {
+            "text": ((".",), cli_env(PYTHONIOENCODING="ascii")),
+            "json": (("--format", "json", "."), cli_env(PYTHONIOENCODING="ascii")),
+        },
+        cwd=tmp_path,
+    )
+    text = results["text"]
+    assert text.returncode == 1 and "Traceback" not in text.stderr
+    assert "    1 | # \\U0001f600 FIXME: smile" in text.stdout.splitlines()
+    doc = results["json"].json()  # JSON is UTF-8 whatever the terminal: the emoji is intact
+    assert doc["findings"][0]["column"] == 5
