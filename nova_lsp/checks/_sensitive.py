@@ -594,7 +594,8 @@ class SensitiveFlow:
         if kb.secret_calls.match(written, full):
             if written == "vars" and node.args:
                 return self._arguments(node, env)  # vars(obj) holds what obj holds
-            return Taint(_text(node), mapping=True)
+            last = written.rsplit(".", 1)[-1] if written else ""
+            return Taint(_text(node), mapping=last in ("locals", "vars", "to_dict"))
         if isinstance(func, nodes.Attribute):
             method = func.attrname
             if method in _LOOKUPS and node.args:

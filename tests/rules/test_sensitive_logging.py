@@ -388,6 +388,20 @@ def test_look_alikes_are_not_sources(expr):
     """) == []
 
 
+def test_wsgi_request_objects_built_in_place():
+    assert texts("""
+        import webob
+
+
+        def __call__(self, environ, start_response):
+            req = webob.Request(environ)
+            LOG.info("Request: %s", req)
+            LOG.info("Request path: %s", req.path)
+            token = req.params.get('token')
+            LOG.info("Token: %s", token)
+    """) == ["req", "token"]
+
+
 def test_kwargs_passed_whole():
     assert texts("""
         def f(instance, **kwargs):
