@@ -98,11 +98,6 @@ def loop_at(ctx, span: Span):
 # -- statements and text ---------------------------------------------------------------------
 
 
-def statement_of(node):
-    """The statement that holds ``node`` (the node itself when it is one)."""
-    return node.statement()
-
-
 def starts_line(document, node) -> bool:
     """Whether only indentation precedes the node on its first line."""
     span = document.node_span(node)
@@ -127,13 +122,6 @@ def indent_unit(outer: str, inner: str) -> str:
     if inner.startswith(outer) and len(inner) > len(outer):
         return inner[len(outer) :]
     return "\t" if "\t" in inner else "    "
-
-
-def enclosing_scope(node):
-    current = node.parent
-    while current is not None and not isinstance(current, _SCOPES):
-        current = current.parent
-    return current
 
 
 def in_nested_scope(node, stop) -> bool:

@@ -185,8 +185,6 @@ def _fix(finding, ctx) -> Fix | None:
     if _side_effect_free(node):
         lines = [f"{indent}{validator}({text})"]
     else:
-        if _locate.span_has_comment(doc, span) and "\n" in text:
-            pass  # comments move with the expression; they stay inside its brackets
         taken = _locate.names_in_scope(stmt.scope())
         wanted = "alloc_request" if _is_request_display(node) else "allocations"
         var = _locate.fresh_name(wanted, taken)

@@ -52,8 +52,7 @@ _MAX_LINE = 79
 
 
 def _number(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return repr(value)
+    """A rule option as a literal: ``0.5``, ``30.0``, ``2``."""
     return repr(value)
 
 
@@ -92,26 +91,6 @@ def _walk(stmts, skip_loops: bool):
             if isinstance(child, _SCOPES) or (skip_loops and isinstance(child, _LOOPS)):
                 continue
             stack.append(child)
-
-
-def _always_leaves(stmts) -> bool:
-    """The block always raises, returns, breaks or continues (never falls off its end)."""
-    for stmt in stmts:
-        if isinstance(stmt, _EXITS + (nodes.Continue,)):
-            return True
-        if isinstance(stmt, nodes.If) and stmt.orelse and _always_leaves(stmt.body) and _always_leaves(stmt.orelse):
-            return True
-        if isinstance(stmt, nodes.Expr) and isinstance(stmt.value, nodes.Call):
-            if dotted(stmt.value.func) in ("sys.exit", "os._exit", "exit", "os.abort"):
-                return True
-        if isinstance(stmt, (nodes.With, nodes.AsyncWith)):
-            for item, _ in stmt.items:
-                if isinstance(item, nodes.Call) and (dotted(item.func) or "").endswith("save_and_reraise_exception"):
-                    if not any(a.attrname == "reraise" for a in stmt.nodes_of_class(nodes.AssignAttr)):
-                        return True
-            if _always_leaves(stmt.body):
-                return True
-    return False
 
 
 def _always_exits(stmts) -> bool:
@@ -225,12 +204,12 @@ def _existing_counter(loop) -> tuple[str | None, bool]:
         if name in test_names:
             return name, True
     for node in _walk(loop.body, skip_loops=True):
-        if isinstance(node, nodes.If) and _always_exits(node.body) and name_in(node.test, counters):
-            return name_in(node.test, counters), True
+        if isinstance(node, nodes.If) and _always_exits(node.body) and _name_in(node.test, counters):
+            return _name_in(node.test, counters), True
     return counters[0], False
 
 
-def name_in(test, names) -> str | None:
+def _name_in(test, names) -> str | None:
     found = _names_in(test)
     for name in names:
         if name in found:
