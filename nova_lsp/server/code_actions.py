@@ -68,12 +68,20 @@ def _stored_fixes(ls: "NovaLanguageServer", uri: str, diag: types.Diagnostic) ->
     if not ls.scheduler.is_current(uri, result):
         return []
     encoding = ls.session.encoding
-    for finding in result.findings:
-        if finding.rule == diag.code and convert.same_range(
-            convert.to_range(result.document, finding.span, encoding), diag.range
-        ):
-            return [convert.fix_from_finding(result.document, fix, encoding) for fix in finding.fixes]
-    return []
+    candidates = [f for f in result.findings if f.rule == diag.code and f.span.start_line == diag.range.start.line]
+    # the range as sent; some clients (Neovim 0.7) echo byte columns whatever was negotiated
+    exact = [
+        f
+        for f in candidates
+        if any(
+            convert.same_range(convert.to_range(result.document, f.span, enc), diag.range)
+            for enc in dict.fromkeys((encoding, "utf-8", "utf-16", "utf-32"))
+        )
+    ]
+    chosen = exact[0] if exact else (candidates[0] if len(candidates) == 1 else None)
+    if chosen is None:
+        return []
+    return [convert.fix_from_finding(result.document, fix, encoding) for fix in chosen.fixes]
 
 
 def _diagnostics_in_range(ls: "NovaLanguageServer", uri: str, rng: types.Range) -> list[types.Diagnostic]:

@@ -230,3 +230,22 @@ async def test_quick_fixes_without_diagnostic_data_support(fresh_patched: Editor
         ["Catch ValueError instead", "Catch OSError instead", "Ignore NOVA006 on this line"]
     )
     await check_action_resolves_finding(fresh_patched, uri, actions[0], "NOVA006")
+
+
+@pytest.mark.lsp(capabilities=_no_data)
+async def test_quick_fixes_for_a_client_that_echoes_byte_columns(fresh: EditorClient, uri_for):
+    """Neovim 0.7 sends diagnostics back with UTF-8 byte columns, whatever was negotiated, and
+    without ``data``: the finding is still found (same rule, same line)."""
+    uri = uri_for(fresh)
+    line = 's = "😀"; t = "😀"  # FIXME: drop this'
+    fresh.open(uri, line + "\n")
+    [diag] = await fresh.current_diagnostics(uri)
+    start = len(line[: line.index("FIXME")].encode("utf-8"))
+    echoed = attrs.evolve(
+        diag,
+        range=types.Range(start=types.Position(0, start), end=types.Position(0, len(line.encode("utf-8")))),
+    )
+    actions = await actions_for(fresh, uri, [echoed], only=[types.CodeActionKind.QuickFix])
+    assert [a.title for a in actions] == ["Ignore NOVA007 on this line"]
+    text = apply(fresh.texts[uri], edits_for(actions[0].edit, uri), encoding(fresh))
+    assert text == line + "  # nova-lsp: ignore[NOVA007]\n"
