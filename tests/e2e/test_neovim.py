@@ -185,11 +185,11 @@ def run_nvim(
     (project / "pyproject.toml").write_text('[project]\nname = "fixture"\nversion = "0"\n', encoding="utf-8")
     path = project / "nova" / "virt" / "volume.py"
     path.write_text(fixture, encoding="utf-8")
-    home = tmp_path / "home"  # Neovim's cache/state/log (lsp.log) stay inside the test
+    home = tmp_path / "home"  # Neovim's XDG cache/state/data (lsp.log, shada) stay inside the test;
+    # HOME itself is left alone: the server's Python may import from the user site-packages
     result = tmp_path / "report.json"
     env = {
         **os.environ,
-        "HOME": str(home),
         "XDG_CACHE_HOME": str(home / "cache"),
         "XDG_STATE_HOME": str(home / "state"),
         "XDG_DATA_HOME": str(home / "data"),
