@@ -294,12 +294,15 @@ def test_redact_quick_fix_is_applied_and_written(nvim, tmp_path):
     assert_fixed_file(run, QUICKFIX_FIXTURE)
 
 
-def test_code_action_menu_applies_the_redact_fix(nvim, tmp_path):
-    run = run_nvim(nvim, tmp_path, UI_FIXTURE, "code_action_ui")
+@pytest.mark.parametrize("fixture", [UI_FIXTURE, QUICKFIX_FIXTURE], ids=["ascii-line", "non-ascii-line"])
+def test_code_action_menu_applies_the_redact_fix(nvim, tmp_path, fixture):
+    # Neovim 0.7 sends the line's diagnostics back with byte columns and without `data`; on
+    # the non-ASCII line those columns differ from the UTF-16 ones the server published
+    run = run_nvim(nvim, tmp_path, fixture, "code_action_ui")
     assert any("Redact" in t for t in run.step("code actions")["titles"]), run.explain()
     assert run.step("after edit")["diagnostics"] == [], run.explain()
     assert_settings_and_server(run)
-    assert_fixed_file(run, UI_FIXTURE)
+    assert_fixed_file(run, fixture)
 
 
 def fix_all_snippet() -> str:
@@ -319,26 +322,6 @@ def test_documented_fix_all_on_save(nvim, tmp_path):
     assert [d["code"] for d in shown] == ["NOVA001", "NOVA001"], run.explain()
     assert_settings_and_server(run)
     assert_fixed_file(run, FIX_ALL_FIXTURE, fixed_calls=2)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "server: Neovim 0.7's vim.lsp.buf.code_action() echoes diagnostics with byte columns and "
-        "0.7 declares no diagnostic dataSupport, so nova-lsp cannot match the finding on a line "
-        "with non-ASCII text before it and offers only fix-all. When this passes, drop the xfail "
-        "and the 'Known limitation on 0.7' note in docs/editors/neovim.md."
-    ),
-)
-def test_code_action_menu_on_a_non_ascii_line(nvim, tmp_path):
-    if _version(nvim) >= (0, 8, 0):
-        pytest.skip("the byte-column echo is specific to the Neovim 0.7 client")
-    run = run_nvim(nvim, tmp_path, QUICKFIX_FIXTURE, "code_action_ui", check=False)
-    if not run.report.get("ok") and "offered no redact action" not in str(run.report.get("error")):
-        raise RuntimeError(f"the run failed for another reason than the known one\n{run.explain()}")
-    assert run.report.get("ok") is True, run.explain()
-    assert_fixed_file(run, QUICKFIX_FIXTURE)
 
 
 @pytest.mark.parametrize(
