@@ -155,6 +155,8 @@ SOURCE_OPTIONS = (
     "propagators",
     "safe-calls",
     "secret-calls",
+    "redactor",
+    "mapping-redactor",
 )
 
 # methods whose result is made of the receiver (and of the arguments)
@@ -238,7 +240,7 @@ class Knowledge:
 def _opt_list(options: Mapping[str, Any], key: str) -> tuple[str, ...]:
     value = options.get(key, ())
     if isinstance(value, str):
-        return (value,)
+        return (value.strip(),) if value.strip() else ()
     return tuple(str(v) for v in value)
 
 
@@ -271,7 +273,7 @@ def _compile(key: tuple) -> Knowledge:
         value_suffixes=frozenset(w.lower() for w in opts["value-suffixes"]),
         carrier_keys=frozenset(_word_key(n) for n in opts["carrier-keys"]),
         getter_verbs=frozenset(w.lower() for w in opts["getter-verbs"]),
-        sanitizers=DottedSet(opts["sanitizers"]),
+        sanitizers=DottedSet(opts["sanitizers"] + opts["redactor"] + opts["mapping-redactor"]),
         propagators=DottedSet(opts["propagators"]),
         safe_calls=DottedSet(opts["safe-calls"]),
         secret_calls=DottedSet(opts["secret-calls"]),

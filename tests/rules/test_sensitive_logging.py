@@ -774,6 +774,21 @@ def test_extend_sanitizers_with_a_project_redactor():
     assert texts(body, rules={"log-sensitive-data": {"extend-sanitizers": ["nova.utils.redact"]}}) == []
 
 
+def test_configured_fix_redactors_count_as_sanitizers():
+    body = """
+        from nova import privsep, utils
+
+
+        def f(password, connection_info):
+            password = utils.redact(password)
+            connection_info = privsep.mask_dict(connection_info)
+            LOG.info("%s %s", password, connection_info)
+    """
+    assert texts(body) == ["password", "connection_info"]
+    options = {"redactor": "nova.utils.redact", "mapping-redactor": "nova.privsep.mask_dict"}
+    assert texts(body, rules={"log-sensitive-data": options}) == []
+
+
 def test_extend_secret_carriers_and_logger_names():
     body = """
         def f(self, migrate_data):
