@@ -231,7 +231,7 @@ def fix_outcomes(outcomes, config: Config, *, diff: bool, out=None, err=None):
             updated.append(outcome)
             continue
         try:
-            result = fix_file(Path(outcome.display), config, write=not diff)
+            result = fix_file(outcome.path or Path(outcome.display), config, write=not diff)
         except FixError as exc:
             errors.append((outcome.display, f"cannot fix: {exc}"))
             updated.append(outcome)
