@@ -135,11 +135,13 @@ def _one_at_a_time(text: str, taken):
 
 def unified_diff(path: str, before: str, after: str) -> str:
     """A ``git diff``-style unified diff (line endings shown as they are in the file)."""
+    # git's a/ b/ prefixes only make sense for relative paths
+    old, new = (path, path) if path.startswith("/") else (f"a/{path}", f"b/{path}")
     lines = difflib.unified_diff(
         before.splitlines(keepends=True),
         after.splitlines(keepends=True),
-        fromfile=f"a/{path}",
-        tofile=f"b/{path}",
+        fromfile=old,
+        tofile=new,
     )
     out = []
     for line in lines:
