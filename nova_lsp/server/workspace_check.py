@@ -86,7 +86,9 @@ async def _create_progress(ls: "NovaLanguageServer") -> _Progress:
     return _Progress(ls, token)
 
 
-async def check_workspace(ls: "NovaLanguageServer", *args) -> dict:
+async def check_workspace(ls, *args) -> dict:
+    # `ls` is deliberately unannotated: pygls evaluates the handler's type hints when a client
+    # sends `arguments`, and the server class is only importable here under TYPE_CHECKING.
     session = ls.session
     loop = asyncio.get_running_loop()
     folders = list(session.workspace_folders)
