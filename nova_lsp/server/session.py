@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Mapping, Any, Callable
 
 from pygls.uris import to_fs_path
 
@@ -86,6 +86,8 @@ class Session:
     generation: int = 0
     report_problem: Callable[[str], None] = lambda message: None
     _layers: dict[str, dict[str, Any]] = field(default_factory=lambda: {"initializationOptions": {}, "configuration": {}})
+    # the client answered workspace/configuration (or pushed settings) with an object
+    _configuration_answered: bool = False
     _project_configs: dict[str, Config] = field(default_factory=dict)
     _effective: dict[str, Config] = field(default_factory=dict)
 
@@ -115,7 +117,14 @@ class Session:
     def set_layer(self, name: str, raw: Any) -> list[str]:
         """Replace one settings layer; returns the problems of the merged settings."""
         self._layers[name] = settings_mod.unwrap(raw)
-        merged = settings_mod.merge(*self._layers.values())
+        if name == "configuration":
+            self._configuration_answered = isinstance(raw, Mapping)
+        layers = list(self._layers.values())
+        if self._configuration_answered:
+            # the client's current settings are complete: a key the user removed must stop
+            # applying, so initializationOptions (a snapshot from start-up) no longer count
+            layers = [self._layers["configuration"]]
+        merged = settings_mod.merge(*layers)
         resolved, problems = settings_mod.resolve(merged)
         unknown = settings_mod.unknown_keys(merged)
         if unknown:
