@@ -10,6 +10,7 @@ none of it, and nothing of the workspace is ever imported.
 from __future__ import annotations
 
 import ast
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -21,6 +22,13 @@ from nova_lsp.document import Document
 
 
 _MANAGER = AstroidManager()
+
+# Compiling the analysed code must not print its warnings (`"\."` is a SyntaxWarning from
+# Python 3.12 on, a DeprecationWarning before): they would interleave with the CLI's report.
+# Set once at import; `warnings.catch_warnings` is not thread-safe and the server analyses
+# on threads.
+warnings.filterwarnings("ignore", category=SyntaxWarning)
+warnings.filterwarnings("ignore", message=r"invalid (escape sequence|octal escape|decimal literal)")
 
 
 @dataclass(frozen=True)
