@@ -313,11 +313,14 @@ def _configures_us(text: str) -> bool:
     return isinstance(tool, dict) and "nova-lsp" in tool
 
 
-def discover_config(start: Path) -> Config:
-    """The Config of the nearest ``pyproject.toml`` with a ``[tool.nova-lsp]`` table."""
+def discover_config(start: Path, default_root: str | None = None) -> Config:
+    """The Config of the nearest ``pyproject.toml`` with a ``[tool.nova-lsp]`` table; without
+    one, the defaults with excludes relative to ``default_root`` (the working directory)."""
     start = start.resolve()
     directory = start if start.is_dir() else start.parent
     found = _find_pyproject(str(directory))
     if found is None:
-        return Config(root=str(directory))
+        # no configuration file: exclude globs are relative to where the command runs, as a
+        # user typing `--extend-exclude "nova/tests/*"` expects
+        return Config(root=default_root or str(Path.cwd()))
     return read_config_file(Path(found))

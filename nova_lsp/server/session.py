@@ -149,7 +149,7 @@ class Session:
         config = self._project_configs.get(directory)
         if config is None:
             try:
-                config = discover_config(Path(directory))
+                config = discover_config(Path(directory), default_root=directory)
             except ConfigError as exc:
                 self.report_problem(f"{exc}; using the default configuration")
                 config = Config(root=directory)

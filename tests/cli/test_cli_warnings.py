@@ -14,3 +14,4 @@ def test_invalid_escapes_in_checked_code_print_no_warnings(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stderr == ""
     assert "Warning" not in proc.stdout
+

@@ -223,9 +223,13 @@ def test_discovery_finds_the_nearest_pyproject_in_any_toml_spelling(tmp_path, te
     assert config.root == str(tmp_path.resolve())
 
 
-def test_discovery_without_any_config_roots_at_the_start_directory(tmp_path):
+def test_discovery_without_any_config_roots_at_the_working_directory(tmp_path, monkeypatch):
+    # like ruff: with no configuration file, exclude globs are relative to where the command
+    # runs (`nova-lsp check nova --extend-exclude "nova/tests/*"`); the server passes its folder
     _find_pyproject.cache_clear()
+    monkeypatch.chdir(tmp_path.parent)
     config = discover_config(tmp_path)
     assert config.source is None  # nothing above pytest's temporary directory configures us
-    assert config.root == str(tmp_path.resolve())
+    assert config.root == str(Path.cwd())
+    assert discover_config(tmp_path, default_root=str(tmp_path)).root == str(tmp_path)
     assert ids(config) == DEFAULT_ON
