@@ -76,6 +76,17 @@ def _is_namespace_use(node, value: str, url_start: int) -> bool:
     return False
 
 
+def _is_documentation(node, keywords: frozenset[str]) -> bool:
+    """Text of a documentation keyword, e.g. an oslo.config option's ``help=`` (possibly built
+    with ``+`` or ``_()``): it is read by people, never fetched."""
+    current = node.parent
+    while isinstance(current, (nodes.BinOp, nodes.JoinedStr, nodes.Call)):
+        if isinstance(current, nodes.Call) and not (isinstance(current.func, nodes.Name) and current.func.name == "_"):
+            return False
+        current = current.parent
+    return isinstance(current, nodes.Keyword) and current.arg in keywords
+
+
 def _builds_url(node, value: str) -> bool:
     """``"http://%s:%d" % (...)``, ``"http://{}".format(...)`` or ``"http://" + host``."""
     parent = node.parent
@@ -101,11 +112,12 @@ def check(ctx):
     allowed, namespaces = _compile(
         tuple(ctx.options.get("allowed-hosts", ())), tuple(ctx.options.get("namespace-prefixes", ()))
     )
+    doc_keywords = frozenset(ctx.options.get("documentation-keywords", ()))
     for node in ctx.index.of(nodes.Const):
         value = node.value
         if not isinstance(value, str) or "http://" not in value.lower():
             continue
-        if is_docstring(node) or _tests_scheme(node):
+        if is_docstring(node) or _tests_scheme(node) or _is_documentation(node, doc_keywords):
             continue
         owner = node.parent
         if isinstance(owner, nodes.JoinedStr) and is_docstring(owner):
