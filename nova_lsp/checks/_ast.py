@@ -54,14 +54,18 @@ def qualified(node, imports: dict[str, str]) -> str | None:
     return f"{head}.{rest}" if rest else head
 
 
+def last_name(node) -> str | None:
+    """The last component of a Name/Attribute: ``client`` for ``self.client``."""
+    if isinstance(node, nodes.Attribute):
+        return node.attrname
+    if isinstance(node, nodes.Name):
+        return node.name
+    return None
+
+
 def call_name(call: nodes.Call) -> str | None:
     """The last component of the called name: ``put`` for ``self.client.put(...)``."""
-    func = call.func
-    if isinstance(func, nodes.Attribute):
-        return func.attrname
-    if isinstance(func, nodes.Name):
-        return func.name
-    return None
+    return last_name(call.func)
 
 
 def enclosing_function(node):

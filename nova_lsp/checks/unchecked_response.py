@@ -23,7 +23,7 @@ import fnmatch
 
 from astroid import nodes
 
-from nova_lsp.checks._ast import dotted, import_map, qualified
+from nova_lsp.checks._ast import dotted, import_map, last_name, qualified
 
 _SCOPES = (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.Lambda, nodes.ClassDef, nodes.Module)
 _LOOPS = (nodes.For, nodes.AsyncFor, nodes.While)
@@ -31,12 +31,7 @@ _URL_WORDS = {"url", "urls", "uri", "path", "endpoint", "href", "location", "rou
 
 
 def _receiver_name(func: nodes.Attribute) -> str | None:
-    expr = func.expr
-    if isinstance(expr, nodes.Name):
-        return expr.name
-    if isinstance(expr, nodes.Attribute):
-        return expr.attrname
-    return None
+    return last_name(func.expr)
 
 
 def _url_like(expr) -> bool:
