@@ -310,14 +310,14 @@ def measure_latency(root: Path, lines: int, saves: int) -> dict:
     # the engine alone on the same texts, in this process, for comparison
     sys.path.insert(0, str(REPO))
     from nova_lsp.config import Config
-    from nova_lsp.document import Document
+    from nova_lsp.core.document import Document
     from nova_lsp.engine.analyze import analyze
 
     config = Config()
     engine = []
     for sample in texts[: min(len(texts), 30)]:
         started = time.perf_counter()
-        analyze(Document(sample, "manager.py", 1), config)
+        analyze(Document(sample, "manager.py", 1), config.selection())
         engine.append((time.perf_counter() - started) * 1000)
     # ... and as the server runs it: every version in turn through one incremental analyser
     try:
@@ -328,10 +328,10 @@ def measure_latency(root: Path, lines: int, saves: int) -> dict:
     modes: dict[str, int] = {}
     if IncrementalAnalyzer is not None:
         analyzer = IncrementalAnalyzer()
-        analyzer.analyze(Document(text, "manager.py", 1), config)
+        analyzer.analyze(Document(text, "manager.py", 1), config.selection())
         for sample, timed in sequence:
             started = time.perf_counter()
-            analyzer.analyze(Document(sample, "manager.py", 1), config)
+            analyzer.analyze(Document(sample, "manager.py", 1), config.selection())
             if timed:
                 incremental.append((time.perf_counter() - started) * 1000)
                 modes[analyzer.last_mode] = modes.get(analyzer.last_mode, 0) + 1

@@ -1,4 +1,4 @@
-"""`python -m nova_lsp` runs the command-line interface.
+"""`python -m nova_lsp` runs the ``nova-lsp`` program.
 
 ``python -m`` puts the working directory first on ``sys.path`` (unless Python runs with ``-P``
 or ``PYTHONSAFEPATH=1``), and editors and CI start nova-lsp inside the project it checks: an
@@ -24,7 +24,7 @@ def drop_working_directory(path: list[str]) -> None:
 
 drop_working_directory(sys.path)
 
-from nova_lsp.cli import main  # noqa: E402 - after the sys.path clean-up on purpose
+from nova_lsp.main import main  # noqa: E402 - after the sys.path clean-up on purpose
 
 if __name__ == "__main__":
     sys.exit(main())

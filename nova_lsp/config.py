@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from nova_lsp import __version__
-from nova_lsp.engine.model import Severity
+from nova_lsp.core.model import Severity
+from nova_lsp.core.text import escape_control
 from nova_lsp.engine.registry import Registry, Rule, load_registry
-from nova_lsp.report import escape_control
+from nova_lsp.engine.selection import DEFAULT_MAX_FILE_SIZE, DEFAULT_TIME_BUDGET, ActiveRule, Selection
 
 DEFAULT_EXCLUDE = (
     ".git",
@@ -51,24 +52,12 @@ _KNOWN_KEYS = {
     "time-budget",
 }
 
-DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024  # bytes of UTF-8: 2.6x Nova's largest file (1.5 MB)
-DEFAULT_TIME_BUDGET = 30.0  # seconds per file; a 13,000-line module takes about 2 s
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
 _UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
 
 
 class ConfigError(ValueError):
     """Configuration that cannot be used; the message names the source and the key."""
-
-
-@dataclass(frozen=True)
-class ActiveRule:
-    rule: Rule
-    severity: Severity | None  # a configured override, else None
-    options: Mapping[str, Any]
-    # options changed by the user: the rule's token prefilter (declared for the default
-    # options) may then be wrong, e.g. an extra FIXME-like tag that is not among its tokens
-    customised: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +128,21 @@ class Config:
 
     def excludes(self) -> tuple[str, ...]:
         return self.exclude + self.extend_exclude
+
+    def selection(self, registry: Registry | None = None) -> Selection:
+        """What the engine runs under this configuration (memoised)."""
+        registry = registry or load_registry()
+        key = (self.fingerprint(), id(registry))
+        found = _SELECTIONS.get(key)
+        if found is None:
+            found = Selection(self.active_rules(registry), registry, self.max_file_size, self.time_budget)
+            if len(_SELECTIONS) > 64:
+                _SELECTIONS.clear()
+            _SELECTIONS[key] = found
+        return found
+
+
+_SELECTIONS: dict[tuple, Selection] = {}
 
 
 def _resolve(config: Config, registry: Registry) -> tuple[ActiveRule, ...]:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from nova_lsp.document import DecodeError, decode_source
+from nova_lsp.core.document import DecodeError, decode_source
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # larger files are reported, not parsed
 

@@ -6,7 +6,7 @@ import re
 import textwrap
 
 from nova_lsp.config import Config
-from nova_lsp.document import Document
+from nova_lsp.core.document import Document
 from nova_lsp.engine.analyze import analyze
 
 EXPECT = re.compile(r"#\s*expect:\s*(?P<ids>[A-Z0-9, ]+)")
@@ -22,7 +22,7 @@ def run(text: str, select=None, rules=None, dedent=True, **config):
     if rules:
         table["rules"] = rules
     cfg = Config().overlay(table, "test")
-    return analyze(Document(text, "test.py"), cfg)
+    return analyze(Document(text, "test.py"), cfg.selection())
 
 
 def lines_of(analysis, rule=None):

@@ -22,7 +22,8 @@ import re
 
 from astroid import nodes
 
-from nova_lsp.checks._ast import call_name, dotted, import_map, qualified
+from nova_lsp.checks import allocation_fix
+from nova_lsp.checks.tree import call_name, dotted, import_map, qualified
 
 _FUNCS = (nodes.FunctionDef, nodes.AsyncFunctionDef)
 _NESTED = (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.Lambda, nodes.ClassDef)
@@ -356,4 +357,4 @@ def check(ctx):
                         break
                 else:
                     continue
-                yield ctx.finding(arg, variable=variable, origin=origins[0], call=label)
+                yield ctx.finding(arg, variable=variable, origin=origins[0], call=label, fix=allocation_fix.builder(ctx, arg))

@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from astroid import nodes
 
-from nova_lsp.checks._ast import is_docstring
-from nova_lsp.engine.model import Span
+from nova_lsp.checks.tree import is_docstring
+from nova_lsp.core.model import Span
 
 _URL = re.compile(r"http://(?P<host>\[[^\]]*\]|[^/\s'\"?#:@]*)", re.IGNORECASE)
 _TEMPLATE = re.compile(r"%\(?|\{|\}")

@@ -6,7 +6,7 @@ argument except those in ``non-message-keywords`` (``headers=``, ``code=`` of a 
 ``HTTP*`` error are not part of the text).  Nova exceptions interpolate their keyword
 arguments into ``msg_fmt``, and webob's ``explanation=`` / ``detail=`` end up in the API
 response body, so a secret there reaches the caller — and the logs, since exceptions are
-logged.  Sources, sanitizers and flow are those of ``log-sensitive-data`` (``_sensitive.py``);
+logged.  Sources, sanitizers and flow are those of ``log-sensitive-data`` (``taint.py``);
 a keyword named like a secret (``password=pw``) counts as holding one.
 """
 
@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from astroid import nodes
 
-from nova_lsp.checks._sensitive import describe, knowledge, shared_flow
+from nova_lsp.checks import redaction
+from nova_lsp.checks.taint import describe, knowledge, shared_flow
 
 
 def raised_arguments(raise_node: nodes.Raise, ignored: frozenset) -> list:
@@ -57,4 +58,4 @@ def check(ctx):
                     continue
                 seen.add(id(leak.node))
                 fields, related = describe(ctx, leak)
-                yield ctx.finding(leak.node, related=related, **fields)
+                yield ctx.finding(leak.node, related=related, fix=redaction.builder(ctx, leak.node), **fields)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from nova_lsp.engine.model import Span
+from nova_lsp.core.model import Span
 from nova_lsp.engine.suppressions import comments
 
 NEEDS_TREE = False

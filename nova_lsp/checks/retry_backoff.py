@@ -24,13 +24,13 @@ import re
 
 from astroid import nodes
 
-from nova_lsp.checks._ast import call_name, dotted, import_map, nodes_in_scope, qualified
-from nova_lsp.engine.model import Severity, Span
+from nova_lsp.checks import backoff_fix, control
+from nova_lsp.checks.tree import call_name, dotted, import_map, nodes_in_scope, qualified
+from nova_lsp.core.model import Severity, Span
 
-_SCOPES = (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.Lambda, nodes.ClassDef, nodes.Module)
-_LOOPS = (nodes.For, nodes.AsyncFor, nodes.While)
-_TRIES = tuple(t for t in (getattr(nodes, "Try", None), getattr(nodes, "TryStar", None)) if t is not None)
-_EXITS = (nodes.Return, nodes.Raise, nodes.Break)
+_SCOPES = control.SCOPES
+_LOOPS = control.LOOPS
+_TRIES = control.TRIES
 
 # A call whose last name component says it waits: sleep, backoff, wait / wait_for_* / _wait,
 # delay (`self.delay(attempt)`).
@@ -41,7 +41,6 @@ _COUNTERS = {"range", "xrange", "count"}
 _TAKERS = {"pop", "popleft", "popitem", "get_nowait"}
 _MUTATORS = {"add", "append", "extend", "update", "discard", "remove", "insert"}
 _LOG_CALL = re.compile(r"^(?:self\.)?_?(?:LOG|log|logger|LOGGER|logging)\.")
-_PROCESS_EXITS = {"sys.exit", "os._exit", "exit", "os.abort"}
 
 _RETRYING = {"retrying.retry"}
 _TENACITY = {"tenacity.retry"}
@@ -97,72 +96,6 @@ def _is_waiting_call(call: nodes.Call, extra, imports) -> bool:
 # -- control flow within a loop body -------------------------------------------------------
 
 
-def _ends(stmts) -> str | None:
-    """How a statement list always ends: ``"exit"`` (raise/return/break or a process exit),
-    ``"continue"``, or None when control can fall off its end."""
-    for stmt in stmts:
-        outcome = _stmt_ends(stmt)
-        if outcome is not None:
-            return outcome
-    return None
-
-
-def _stmt_ends(stmt) -> str | None:
-    if isinstance(stmt, _EXITS):
-        return "exit"
-    if isinstance(stmt, nodes.Continue):
-        return "continue"
-    if isinstance(stmt, nodes.If):
-        return _combine([_ends(stmt.body), _ends(stmt.orelse)])
-    if isinstance(stmt, (nodes.With, nodes.AsyncWith)):
-        if _reraises(stmt):
-            return "exit"
-        return _ends(stmt.body)
-    if isinstance(stmt, _TRIES):
-        final = _ends(stmt.finalbody)
-        if final:
-            return final
-        body = _ends(stmt.body) or _ends(stmt.orelse)
-        return _combine([body] + [_ends(h.body) for h in stmt.handlers])
-    if isinstance(stmt, nodes.Expr) and isinstance(stmt.value, nodes.Call):
-        if dotted(stmt.value.func) in _PROCESS_EXITS:
-            return "exit"
-    return None
-
-
-def _combine(outcomes) -> str | None:
-    """Branches that all leave: "exit" if every one exits, else "continue"."""
-    if None in outcomes:
-        return None
-    return "exit" if all(o == "exit" for o in outcomes) else "continue"
-
-
-def _reraises(with_node) -> bool:
-    """``with excutils.save_and_reraise_exception():`` re-raises unless told not to."""
-    for item, _ in with_node.items:
-        if isinstance(item, nodes.Call) and (dotted(item.func) or "").endswith("save_and_reraise_exception"):
-            for assign in with_node.nodes_of_class(nodes.AssignAttr):
-                if assign.attrname == "reraise":
-                    return False
-            return True
-    return False
-
-
-def _walk(stmts, skip_loops: bool):
-    """Nodes under ``stmts`` without entering nested functions/classes (nor nested loops
-    when ``skip_loops``: their ``break`` is their own)."""
-    stack = list(stmts)
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in node.get_children():
-            if isinstance(child, _SCOPES):
-                continue
-            if skip_loops and isinstance(child, _LOOPS):
-                continue
-            stack.append(child)
-
-
 def _block_of(node):
     """The statement list of ``node.parent`` that holds ``node``."""
     parent = node.parent
@@ -185,7 +118,7 @@ def _after_try(try_node, loop):
             return following, False
         rest = block[block.index(node) + 1 :]
         following.extend(rest)
-        outcome = _ends(rest)
+        outcome = control.ends(rest)
         if outcome == "exit":
             return following, False
         if outcome == "continue":
@@ -195,10 +128,10 @@ def _after_try(try_node, loop):
 
 
 def _exits_loop(stmts) -> bool:
-    for node in _walk(stmts, skip_loops=False):
+    for node in control.walk(stmts, skip_loops=False):
         if isinstance(node, nodes.Return):
             return True
-    for node in _walk(stmts, skip_loops=True):
+    for node in control.walk(stmts, skip_loops=True):
         if isinstance(node, nodes.Break):
             return True
     return False
@@ -208,7 +141,7 @@ def _assigned_names(stmts) -> set[str]:
     """Names set by plain assignment (``done = True``), not counters (``left -= 1``)."""
     return {
         n.name
-        for n in _walk(stmts, skip_loops=False)
+        for n in control.walk(stmts, skip_loops=False)
         if isinstance(n, nodes.AssignName) and isinstance(n.parent, nodes.Assign)
     }
 
@@ -241,7 +174,7 @@ def _counter_loop(loop, imports) -> str | None:
             return None
     if isinstance(loop.target, nodes.AssignName):
         target = loop.target.name
-        for sub in _walk(loop.body, skip_loops=False):
+        for sub in control.walk(loop.body, skip_loops=False):
             if isinstance(sub, nodes.Subscript) and target in _names_in(sub.slice):
                 return None  # hosts[attempt]: a different candidate each time
     return "count" if last == "count" else "range"
@@ -254,7 +187,7 @@ def _uses_target(loop, try_node) -> bool:
     if not isinstance(loop.target, nodes.AssignName):
         return False
     target = loop.target.name
-    for node in _walk(try_node.body, skip_loops=False):
+    for node in control.walk(try_node.body, skip_loops=False):
         if not (isinstance(node, nodes.Name) and node.name == target):
             continue
         parent = node.parent
@@ -275,7 +208,7 @@ def _uses_target(loop, try_node) -> bool:
 def _consumes_items(loop) -> bool:
     """``queue.pop(0)`` / ``next(it)`` in the loop: each pass takes a new item."""
     parts = list(loop.body) + ([loop.test] if isinstance(loop, nodes.While) else [])
-    for node in _walk(parts, skip_loops=True):
+    for node in control.walk(parts, skip_loops=True):
         if isinstance(node, nodes.Call):
             func = node.func
             if isinstance(func, nodes.Attribute) and func.attrname in _TAKERS:
@@ -289,7 +222,7 @@ def _changes_input(handler, try_node) -> bool:
     """The handler rewrites an argument of the attempt from itself (``value = value[:-1]``):
     the next pass tries a different input, which is a search, not a retry."""
     rewritten = set()
-    for node in _walk(handler.body, skip_loops=False):
+    for node in control.walk(handler.body, skip_loops=False):
         if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute):
             # `excluded.add(lss)`: the next attempt excludes what failed
             if node.func.attrname in _MUTATORS and isinstance(node.func.expr, nodes.Name):
@@ -302,7 +235,7 @@ def _changes_input(handler, try_node) -> bool:
             rewritten.add(node.target.name)
     if not rewritten:
         return False
-    for node in _walk(try_node.body, skip_loops=False):
+    for node in control.walk(try_node.body, skip_loops=False):
         if isinstance(node, nodes.Call) and not _LOG_CALL.match(dotted(node.func) or ""):
             for arg in [*node.args, *(kw.value for kw in node.keywords)]:
                 if _names_in(arg) & rewritten:
@@ -325,8 +258,8 @@ def _is_forever(test) -> bool:
 
 def _has_attempt_guard(loop, counters: set[str]) -> bool:
     """An ``if <compare involving a counter>:`` that raises/returns/breaks, in the loop."""
-    for node in _walk(loop.body, skip_loops=True):
-        if isinstance(node, nodes.If) and _ends(node.body) == "exit":
+    for node in control.walk(loop.body, skip_loops=True):
+        if isinstance(node, nodes.If) and control.ends(node.body) == "exit":
             if _names_in(node.test) & counters:
                 return True
     return False
@@ -343,7 +276,7 @@ def _reads_clock(test) -> bool:
 def _counters(loop) -> set[str]:
     """Names stepped in the loop: ``n += 1``, ``n -= 1``, ``n = n + 1``."""
     names = set()
-    for node in _walk(loop.body, skip_loops=True):
+    for node in control.walk(loop.body, skip_loops=True):
         if isinstance(node, nodes.AugAssign) and isinstance(node.target, nodes.AssignName):
             names.add(node.target.name)
         elif isinstance(node, nodes.Assign) and isinstance(node.value, nodes.BinOp):
@@ -471,6 +404,7 @@ def _loop_findings(ctx, imports, transient, extra_waits):
         if _consumes_items(loop):
             continue
         retried: list[str] = []
+        handlers = []
         written_seen: set[str] = set()
         any_transient = False
         bare = False
@@ -482,11 +416,12 @@ def _loop_findings(ctx, imports, transient, extra_waits):
             if kind in ("range", "count") and _uses_target(loop, try_node):
                 continue
             for handler in try_node.handlers:
-                outcome = _ends(handler.body)
+                outcome = control.ends(handler.body)
                 if outcome == "exit" or (outcome is None and not comes_back):
                     continue
                 if _changes_input(handler, try_node):
                     continue
+                handlers.append(handler)
                 for type_node in _handler_types(handler):
                     if type_node is None:
                         bare = True
@@ -516,6 +451,7 @@ def _loop_findings(ctx, imports, transient, extra_waits):
         bound = _bound(loop, kind if kind in ("range", "count") else "while")
         yield ctx.finding(
             _loop_header_span(doc, loop),
+            fix=backoff_fix.loop_builder(ctx, loop, handlers),
             severity=None if any_transient else Severity.HINT,
             exception=exc,
             how=how,
@@ -652,6 +588,7 @@ def _decorator_findings(ctx, imports, transient):
             bound = "unbounded: no stop condition"
         yield ctx.finding(
             node,
+            fix=backoff_fix.decorator_builder(ctx, node, lib),
             severity=None if is_transient else Severity.HINT,
             exception=exc,
             how=how,
@@ -665,7 +602,7 @@ def _decorator_findings(ctx, imports, transient):
 def _waits(loop, extra, imports) -> bool:
     """A waiting call anywhere in the loop (header included), nested loops too."""
     parts = [loop.test] if isinstance(loop, nodes.While) else [loop.iter]
-    for node in _walk([*parts, *loop.body], skip_loops=False):
+    for node in control.walk([*parts, *loop.body], skip_loops=False):
         if isinstance(node, nodes.Call) and _is_waiting_call(node, extra, imports):
             return True
     return False

@@ -26,8 +26,9 @@ from functools import lru_cache
 
 from astroid import nodes
 
-from nova_lsp.checks._ast import call_name, dotted, import_map, qualified
-from nova_lsp.checks._sensitive import (
+from nova_lsp.checks.tree import call_name, dotted, import_map, qualified
+from nova_lsp.checks import redaction
+from nova_lsp.checks.taint import (
     DottedSet,
     Leak,
     Taint,
@@ -272,4 +273,4 @@ def check(ctx):
                 continue
             seen.add(id(leak.node))
             fields, related = describe(ctx, leak)
-            yield ctx.finding(leak.node, related=related, **fields)
+            yield ctx.finding(leak.node, related=related, fix=redaction.builder(ctx, leak.node), **fields)

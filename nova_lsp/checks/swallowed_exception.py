@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from astroid import nodes
 
-from nova_lsp.checks._ast import dotted, import_map
+from nova_lsp.checks.tree import dotted, import_map
 
 _BROAD_DEFAULT = ("Exception", "BaseException", "builtins.Exception", "builtins.BaseException")
 

@@ -23,7 +23,7 @@ import fnmatch
 
 from astroid import nodes
 
-from nova_lsp.checks._ast import dotted, import_map, last_name, nodes_in_scope, qualified
+from nova_lsp.checks.tree import dotted, import_map, last_name, nodes_in_scope, qualified
 
 _SCOPES = (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.Lambda, nodes.ClassDef, nodes.Module)
 _LOOPS = (nodes.For, nodes.AsyncFor, nodes.While)

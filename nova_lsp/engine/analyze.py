@@ -1,31 +1,42 @@
-"""``analyze(document, config) -> Analysis``: the one entry point both faces call."""
+"""``analyze(document, selection) -> Analysis``: the one entry point both faces call.
+
+One analysis: the size limit, one parse, the candidate rules over the shared node index, then
+``finish``: inline suppressions, the fixes of the findings that are kept (built by the checks'
+fix builders, validated locally; see ``nova_lsp.engine.context``), suppression fixes, order.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import Callable
 
-from nova_lsp.config import ActiveRule, Config
-from nova_lsp.document import Document
-from nova_lsp.engine.context import CheckContext
-from nova_lsp.fixes import attach_fixes
+from nova_lsp.core.document import Document
+from nova_lsp.core.model import Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Severity, Span
+from nova_lsp.engine.context import BudgetExceeded, CheckContext, Pending
+from nova_lsp.engine.fixes import edited_text_parses
 from nova_lsp.engine.lexer import lex
-from nova_lsp.engine.model import Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Severity, Span
 from nova_lsp.engine.parse import NodeIndex, SyntaxProblem, parse, quick_syntax_check
-from nova_lsp.engine.registry import Registry, load_registry
+from nova_lsp.engine.registry import Registry
+from nova_lsp.engine.selection import ActiveRule, Selection, default_selection
 from nova_lsp.engine.suppressions import find_suppressions, is_suppressed, suppress_edit_text
 
 SYNTAX_ERROR = "NOVA900"
 _clock = time.monotonic  # the time budget's clock (tests replace it)
 UNUSED_SUPPRESSION = "NOVA901"
 
+# Which kept findings get their fixes built: all (True), none (False), or those a predicate
+# accepts (the CLI leaves out baselined findings).
+FixPolicy = bool | Callable[[Finding], bool]
 
-def analyze(document: Document, config: Config | None = None, registry: Registry | None = None) -> Analysis:
-    """Every finding of the active rules in ``document``.  Never raises for any input text."""
-    config = config or Config()
-    registry = registry or load_registry()
+
+def analyze(document: Document, selection: Selection | None = None, *, fixes: FixPolicy = True) -> Analysis:
+    """Every finding of the selected rules in ``document``.  Never raises for any input text."""
+    selection = selection or default_selection()
+    if not isinstance(selection, Selection):  # a caller's mistake, not the text's: say so
+        raise TypeError(f"analyze() takes a Selection, not {type(selection).__name__}")
     try:
-        return _analyze(document, config, registry)
+        return analyze_run(document, selection, fixes=fixes).analysis
     except (RecursionError, MemoryError) as exc:
         return Analysis(errors=(AnalysisError(_too_complex(exc), skipped=True),))
     except Exception as exc:  # an engine bug on one text must not end a run over thousands
@@ -51,52 +62,66 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
-def _analyze(document: Document, config: Config, registry: Registry) -> Analysis:
-    return analyze_run(document, config, registry).analysis
-
-
 @dataclass
 class Run:
     """One whole-text analysis with what the incremental analyser keeps of it."""
 
     analysis: Analysis
-    raw: list[Finding]  # the rules' findings before suppressions, with their fixes
+    raw: list[Finding]  # the rules' findings before suppressions, with the fixes built
     candidates: tuple[ActiveRule, ...]
     module: object | None  # the astroid tree, when the text parsed
     index: NodeIndex | None
     clean: bool  # parsed, no rule failed: a base for incremental analysis
 
 
-def candidates_for(document: Document, config: Config, registry: Registry):
-    """(rules that may apply to this text, active rules by id)."""
-    active = config.active_rules(registry)
-    by_id = {a.rule.id: a for a in active}
+def candidates_for(document: Document, selection: Selection):
+    """(rules that may apply to this text, selected rules by id)."""
+    by_id = selection.by_id()
     text = document.text
-    candidates = tuple(a for a in active if a.rule.check and (a.customised or a.rule.may_apply(text)))
+    candidates = tuple(a for a in selection.rules if a.rule.check and (a.customised or a.rule.may_apply(text)))
     return candidates, by_id
 
 
 @dataclass(frozen=True)
 class Deadline:
-    """When one file's analysis must stop starting rules (``_clock()`` time)."""
+    """When one file's analysis must stop (``_clock()`` time)."""
 
     started: float
     budget: float
 
     @classmethod
-    def start(cls, config: Config) -> "Deadline":
-        return cls(_clock(), config.time_budget)
+    def start(cls, budget: float) -> "Deadline":
+        return cls(_clock(), budget)
 
     def passed(self) -> bool:
         return _clock() - self.started > self.budget
 
 
-def analyze_run(document: Document, config: Config, registry: Registry, deadline: Deadline | None = None) -> Run:
-    deadline = deadline if deadline is not None else Deadline.start(config)
-    candidates, by_id = candidates_for(document, config, registry)
-    findings: list[Finding] = []
+class Raw:
+    """The rules' findings of one run, with the fix builders of those that have one."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.pending: dict[int, Pending] = {}
+
+    def add(self, finding: Finding, pending: Pending | None) -> None:
+        self.findings.append(finding)
+        if pending is not None:
+            self.pending[id(finding)] = pending
+
+
+def analyze_run(
+    document: Document,
+    selection: Selection,
+    deadline: Deadline | None = None,
+    *,
+    fixes: FixPolicy = True,
+) -> Run:
+    deadline = deadline if deadline is not None else Deadline.start(selection.time_budget)
+    candidates, by_id = candidates_for(document, selection)
+    raw = Raw()
     errors: list[AnalysisError] = []
-    too_large = oversize(document, config)
+    too_large = oversize(document, selection.max_file_size)
     if too_large is not None:
         return Run(Analysis(errors=(AnalysisError(too_large, skipped=True),)), [], candidates, None, None, False)
 
@@ -111,7 +136,7 @@ def analyze_run(document: Document, config: Config, registry: Registry, deadline
                 errors.append(AnalysisError(_too_complex(exc), skipped=True))
                 problem = None
             if problem is not None:
-                findings.append(_syntax_finding(by_id[SYNTAX_ERROR], problem, document))
+                raw.add(syntax_finding(selection, problem, document), None)
     else:
         try:
             parsed = parse(document)
@@ -123,69 +148,81 @@ def analyze_run(document: Document, config: Config, registry: Registry, deadline
             pass
         elif isinstance(parsed, SyntaxProblem):
             if SYNTAX_ERROR in by_id:
-                findings.append(_syntax_finding(by_id[SYNTAX_ERROR], parsed, document))
+                raw.add(syntax_finding(selection, parsed, document), None)
         else:
             module = parsed
             index = NodeIndex(module)
 
-    not_run = run_rules(candidates, module, index, document, findings, errors, deadline)
-    analysis = finish(document, findings, errors, by_id, registry, not_run)
+    not_run = run_rules(candidates, module, index, document, raw, errors, deadline)
+    analysis, built = finish(document, raw, errors, by_id, selection.registry, not_run, module, fixes)
     clean = module is not None and not errors and not not_run
-    return Run(analysis, findings, candidates, module, index, clean)
+    return Run(analysis, built, candidates, module, index, clean)
 
 
-def run_rules(candidates, module, index, document, findings: list, errors: list, deadline: Deadline | None = None) -> set[str]:
-    """Run ``candidates`` over one tree, appending to ``findings`` and ``errors``; the ids of
-    the rules that could not look at the text (their suppressions are not stale).
+def run_rules(candidates, module, index, document, raw: Raw, errors: list, deadline: Deadline | None = None) -> set[str]:
+    """Run ``candidates`` over one tree, adding to ``raw`` and ``errors``; the ids of the rules
+    that could not look at the whole text (their suppressions are not stale).
 
-    No rule is started once ``deadline`` has passed: the rules left are reported in one
-    error.  A rule that has started runs to its end.
+    No rule is started once ``deadline`` has passed, and a rule that runs past it is stopped
+    (checks call ``ctx.tick()`` in their long loops): the rules left are reported in one error.
     """
     not_run: set[str] = set()
     for position, act in enumerate(candidates):
         if deadline is not None and deadline.passed():
-            skipped = [a.rule.id for a in candidates[position:]]
-            not_run.update(skipped)
-            elapsed = _clock() - deadline.started
-            errors.append(
-                AnalysisError(
-                    f"skipped rules {', '.join(skipped)}: the time budget of {deadline.budget:g} s "
-                    f"was used up after {elapsed:.1f} s (the time-budget setting)",
-                    skipped=True,
-                )
-            )
+            _over_budget(candidates[position:], deadline, not_run, errors)
             break
         needs_tree = act.rule.needs_tree
         if needs_tree and module is None:
             not_run.add(act.rule.id)
             continue
-        ctx = CheckContext(module, document, act.rule, act.options, index)
+        ctx = CheckContext(module, document, act.rule, act.options, index, deadline)
         try:
             for finding in act.rule.runner(ctx):
+                pending = ctx.pending.pop(id(finding), None)
                 if act.severity is not None:
                     finding = replace(finding, severity=act.severity)
-                findings.append(attach_fixes(finding, ctx))
+                raw.add(finding, pending)
+                ctx.tick()
+        except BudgetExceeded:
+            _over_budget(candidates[position:], deadline, not_run, errors)
+            break
         except RecursionError:
             not_run.add(act.rule.id)
-            errors.append(AnalysisError(f"rule {act.rule.id} skipped: code is nested too deeply"))
+            errors.append(AnalysisError(f"rule {act.rule.id} skipped: code is nested too deeply", skipped=True))
         except MemoryError:
             not_run.add(act.rule.id)
-            errors.append(AnalysisError(f"rule {act.rule.id} skipped: out of memory"))
+            errors.append(AnalysisError(f"rule {act.rule.id} skipped: out of memory", skipped=True))
         except Exception as exc:  # a bug in one check must not hide the others' findings
             not_run.add(act.rule.id)
             errors.append(AnalysisError(f"internal error in rule {act.rule.id}: {_describe(exc)}"))
     return not_run
 
 
-def oversize(document: Document, config: Config) -> str | None:
+def _over_budget(left, deadline: Deadline, not_run: set, errors: list) -> None:
+    skipped = [a.rule.id for a in left]
+    not_run.update(skipped)
+    elapsed = _clock() - deadline.started
+    errors.append(
+        AnalysisError(
+            f"skipped rules {', '.join(skipped)}: the time budget of {deadline.budget:g} s "
+            f"was used up after {elapsed:.1f} s (the time-budget setting)",
+            skipped=True,
+        )
+    )
+
+
+def oversize(document: Document, limit: int) -> str | None:
     """Why ``document`` is too large to analyse, or None."""
     text = document.text
-    limit = config.max_file_size
     if len(text) * 4 <= limit:
         return None  # at most four UTF-8 bytes per code point
     size = len(text.encode("utf-8", "surrogatepass"))
     if size <= limit:
         return None
+    return oversize_message(size, limit)
+
+
+def oversize_message(size: int, limit: int) -> str:
     return f"skipped: the file is {_human(size)}, over the limit of {_human(limit)} (the max-file-size setting)"
 
 
@@ -196,16 +233,55 @@ def _human(size: int) -> str:
     return f"{size} bytes"
 
 
-def finish(document, findings, errors, by_id, registry, not_run=frozenset()) -> Analysis:
-    """Suppressions, suppression fixes and order: the same for whole and incremental runs."""
-    findings, suppressed = _apply_suppressions(document, list(findings), by_id, registry, not_run)
-    findings = _add_suppress_fixes(document, findings)
-    findings.sort(key=lambda f: f.sort_key)
-    return Analysis(findings=tuple(findings), errors=tuple(errors), suppressed=suppressed)
+def finish(document, raw: Raw, errors, by_id, registry, not_run=frozenset(), module=None, fixes: FixPolicy = True):
+    """Suppressions, the kept findings' fixes, suppression fixes and order: the same for whole
+    and incremental runs.  Returns (the analysis, the raw findings with the fixes built)."""
+    kept, suppressed = _apply_suppressions(document, raw.findings, by_id, registry, not_run)
+    built = build_fixes(document, module, kept, raw.pending, fixes)
+    if built:
+        kept = [built.get(id(f), f) for f in kept]
+        rebuilt = [built.get(id(f), f) for f in raw.findings]
+    else:
+        rebuilt = list(raw.findings)
+    kept = _add_suppress_fixes(document, kept)
+    kept.sort(key=lambda f: f.sort_key)
+    return Analysis(findings=tuple(kept), errors=tuple(errors), suppressed=suppressed), rebuilt
 
 
-def _syntax_finding(act: ActiveRule, problem: SyntaxProblem, document: Document) -> Finding:
-    rule = act.rule
+def build_fixes(document, module, findings, pending: dict, policy: FixPolicy = True) -> dict[int, Finding]:
+    """id(finding) -> the finding with its fixes, for the ``findings`` that have a builder
+    (and that ``policy`` wants); each fix is validated locally and dropped if it does not parse."""
+    if not pending or policy is False or module is None:
+        return {}
+    out: dict[int, Finding] = {}
+    for finding in findings:
+        job = pending.get(id(finding))
+        if job is None or (policy is not True and not policy(finding)):
+            continue
+        try:
+            made = list(job.build())
+        except (RecursionError, MemoryError):
+            raise
+        except Exception:  # a bug in a fix builder must not cost the check its finding
+            continue
+        offered = []
+        for fix in made:
+            try:
+                ok = edited_text_parses(document, module, fix.edits, job.anchor)
+            except ValueError:  # overlapping edits: a builder bug, never offered
+                continue
+            if ok:
+                offered.append(fix)
+        if offered:
+            out[id(finding)] = replace(finding, fixes=tuple(offered) + finding.fixes)
+    return out
+
+
+def syntax_finding(selection: Selection, problem: SyntaxProblem, document: Document) -> Finding:
+    """NOVA900 for a text that does not parse."""
+    act = selection.by_id().get(SYNTAX_ERROR)
+    rule = act.rule if act is not None else selection.registry.get(SYNTAX_ERROR)
+    severity = act.severity if act is not None else None
     # one character at the error; at the end of a line (an unfinished `if x:`) the last one
     width = len(document.line(problem.line))
     start = min(problem.col, max(width - 1, 0))
@@ -214,7 +290,7 @@ def _syntax_finding(act: ActiveRule, problem: SyntaxProblem, document: Document)
         name=rule.name,
         span=Span(problem.line, start, problem.line, min(start + 1, width)),
         message=rule.message.format(detail=problem.message),
-        severity=act.severity or rule.severity,
+        severity=severity or rule.severity,
         cwe=rule.cwe,
     )
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from nova_lsp import __version__
-from nova_lsp.engine.model import Analysis
+from nova_lsp.core.model import Analysis
 from nova_lsp.engine.serialize import analysis_from_dict, analysis_to_dict
 
 FORMAT = 1
@@ -29,7 +29,7 @@ def content_key(data: bytes) -> str:
 
 
 # the parts of the package whose code decides what an analysis returns
-_ENGINE_SOURCES = ("document.py", "config.py", "engine", "checks", "fixes")
+_ENGINE_SOURCES = ("core", "config.py", "engine", "checks")
 
 
 @lru_cache(maxsize=1)

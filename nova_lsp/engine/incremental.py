@@ -39,14 +39,13 @@ from dataclasses import dataclass, replace
 
 from astroid import nodes
 
-from nova_lsp.config import Config
-from nova_lsp.document import Document
+from nova_lsp.core.document import Document
 from nova_lsp.engine import analyze as whole
 from nova_lsp.engine.context import CheckContext
 from nova_lsp.engine.lexer import Lexed, lex, remember
-from nova_lsp.engine.model import Analysis, Finding, Span
+from nova_lsp.core.model import Analysis, Finding, Span
 from nova_lsp.engine.parse import NodeIndex, build, line_extent
-from nova_lsp.engine.registry import Registry, load_registry
+from nova_lsp.engine.selection import Selection, default_selection
 
 log = logging.getLogger(__name__)
 _FUNCS = (nodes.FunctionDef, nodes.AsyncFunctionDef)
@@ -69,8 +68,7 @@ class Unit:
 class _State:
     path: str | None
     lines: tuple[str, ...]  # with their line endings
-    config: Config
-    registry: Registry
+    selection: Selection
     rules: tuple[str, ...]  # the candidate rules
     shape: tuple  # (newline, indentation step): fixes copy both from the whole text
     units: tuple[Unit, ...]
@@ -87,8 +85,7 @@ class IncrementalAnalyzer:
     needed.
     """
 
-    def __init__(self, registry: Registry | None = None) -> None:
-        self._registry = registry
+    def __init__(self) -> None:
         self._state: _State | None = None
         self._lock = threading.Lock()
         self.last_mode = ""
@@ -99,23 +96,24 @@ class IncrementalAnalyzer:
         with self._lock:
             self._state = None
 
-    def analyze(self, document: Document, config: Config | None = None) -> Analysis:
-        config = config or Config()
-        registry = self._registry or load_registry()
-        deadline = whole.Deadline.start(config)
+    def analyze(self, document: Document, selection: Selection | None = None) -> Analysis:
+        selection = selection or default_selection()
+        if not isinstance(selection, Selection):
+            raise TypeError(f"analyze() takes a Selection, not {type(selection).__name__}")
+        deadline = whole.Deadline.start(selection.time_budget)
         with self._lock:
             # The base is the last version that parsed and that every rule analysed.  A text
             # that does not parse (typing goes through many) leaves it in place, so the first
             # whole version after them is compared with the last whole one before.
             state = self._state
             lines = _lines(document)
-            reason = _unusable(state, document, config, registry)
+            reason = _unusable(state, document, selection)
             if reason is None and state.lines == lines:
                 self.last_mode, self.last_reason = "unchanged", ""
                 return state.analysis
             if reason is None:
                 try:
-                    outcome = _incremental(state, document, lines, config, registry, deadline)
+                    outcome = _incremental(state, document, lines, selection, deadline)
                 except (RecursionError, MemoryError):
                     outcome = "the reduced text is too deeply nested"
                 except Exception as exc:  # a bug here must cost speed, never a result
@@ -127,13 +125,13 @@ class IncrementalAnalyzer:
                     return analysis
                 reason = outcome
             self.last_mode, self.last_reason = "full", reason
-            return self._full(document, lines, config, registry, deadline)
+            return self._full(document, lines, selection, deadline)
 
-    def _full(self, document: Document, lines, config: Config, registry: Registry, deadline: whole.Deadline) -> Analysis:
+    def _full(self, document: Document, lines, selection: Selection, deadline: whole.Deadline) -> Analysis:
         try:
-            run = whole.analyze_run(document, config, registry, deadline)
+            run = whole.analyze_run(document, selection, deadline)
         except (RecursionError, MemoryError, Exception):
-            return whole.analyze(document, config, registry)  # reports the problem as an error
+            return whole.analyze(document, selection)  # reports the problem as an error
         if run.clean:
             try:
                 units = _units_of(run.candidates, run.module, run.index, document, run.raw)
@@ -143,8 +141,7 @@ class IncrementalAnalyzer:
                 self._state = _State(
                     document.path,
                     lines,
-                    config,
-                    registry,
+                    selection,
                     tuple(a.rule.id for a in run.candidates),
                     _shape(document),
                     units,
@@ -157,27 +154,27 @@ class IncrementalAnalyzer:
 # -- the incremental run -------------------------------------------------------------------
 
 
-def _unusable(state: _State | None, document: Document, config: Config, registry: Registry) -> str | None:
+def _unusable(state: _State | None, document: Document, selection: Selection) -> str | None:
     if state is None:
         return "no previous analysis to build on"
-    if state.registry is not registry or state.path != document.path:
+    if state.selection.registry is not selection.registry or state.path != document.path:
         return "another document or rule set"
-    if state.config is not config and state.config != config:
+    if state.selection is not selection and state.selection.key != selection.key:
         return "the configuration changed"
     return None
 
 
-def _incremental(state: _State, document: Document, lines, config: Config, registry: Registry, deadline: whole.Deadline):
+def _incremental(state: _State, document: Document, lines, selection: Selection, deadline: whole.Deadline):
     """(analysis, new state, units re-checked), or the reason a whole-text analysis is needed."""
     old = state.lines
     first, stop_old, delta = _changed(old, lines)
     dirty = [u for u in state.units if _inside(u, first, stop_old)]
     if len(dirty) != 1:
         return "the change is not inside one function"
-    if whole.oversize(document, config):
+    if whole.oversize(document, selection.max_file_size):
         return "the file is over the size limit"
     changed = dirty[0]
-    candidates, by_id = whole.candidates_for(document, config, registry)
+    candidates, by_id = whole.candidates_for(document, selection)
     if tuple(a.rule.id for a in candidates) != state.rules:
         return "the change alters which rules apply"
     if _shape(document) != state.shape:
@@ -226,22 +223,24 @@ def _incremental(state: _State, document: Document, lines, config: Config, regis
             changed.end + 1 + delta,
         )
     )
-    findings: list = []
+    raw = whole.Raw()
     errors: list = []
-    not_run = whole.run_rules(candidates, module, index, document, findings, errors, deadline)
+    not_run = whole.run_rules(candidates, module, index, document, raw, errors, deadline)
 
     if errors or not_run:
         return "a rule failed on the reduced text"
     starts = [u.start for u in blanked]
-    kept = [f for f in findings if _owner(blanked, starts, f.span.start_line) is None]
-    fresh = _units_of(candidates, module, index, document, kept, skip={u.start for u in blanked})
+    own = [f for f in raw.findings if _owner(blanked, starts, f.span.start_line) is None]
+    merged = whole.Raw()
+    merged.findings = own + [f for unit in blanked for f in unit.findings]
+    merged.pending = raw.pending
+    analysis, rebuilt = whole.finish(document, merged, errors, by_id, selection.registry, not_run, module)
+    fresh = _units_of(candidates, module, index, document, rebuilt[: len(own)], skip={u.start for u in blanked})
     if fresh is None:
         return "the reduced text is too deeply nested"
     new_changed = next((u for u in fresh if u.start == changed.start), None)
     if new_changed is None or new_changed.facts != changed.facts:
         return "the change alters what other functions depend on (imports, attributes, ...)"
-    merged = kept + [f for unit in blanked for f in unit.findings]
-    analysis = whole.finish(document, merged, errors, by_id, registry, not_run)
     units = tuple(sorted(blanked + list(fresh), key=lambda u: u.start))
     new_state = replace(state, lines=lines, units=units, analysis=analysis, lexed=lexed)
     return analysis, new_state, len(fresh)
@@ -324,9 +323,7 @@ def _lines(document: Document) -> tuple[str, ...]:
 
 
 def _shape(document: Document) -> tuple[str, str]:
-    from nova_lsp.fixes.allocation import file_indent_unit
-
-    return document.newline, file_indent_unit(document)
+    return document.newline, document.indent_unit
 
 
 def _parents(fn):

@@ -18,7 +18,7 @@ from astroid import nodes
 from astroid.manager import AstroidManager
 from astroid.rebuilder import TreeRebuilder
 
-from nova_lsp.document import Document
+from nova_lsp.core.document import Document
 
 
 _MANAGER = AstroidManager()

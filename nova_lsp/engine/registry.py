@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
-from nova_lsp.engine.model import Severity
+from nova_lsp.core.model import Severity
 
 _ID = re.compile(r"^NOVA\d{3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]+$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nova_lsp.engine.model import Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Related, Severity, Span
+from nova_lsp.core.model import Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Related, Severity, Span
 
 
 def span_to_list(span: Span) -> list[int]:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from nova_lsp.engine.lexer import lex
-from nova_lsp.engine.model import Span
+from nova_lsp.core.model import Span
 
 MARKER = "nova-lsp:"
 # a bare "ignore" must end there: "nova-lsp: ignored", "ignore-next-line" or an unclosed

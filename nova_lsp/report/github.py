@@ -8,7 +8,7 @@ code can neither start a workflow command of its own nor colour the log.
 
 from __future__ import annotations
 
-from nova_lsp.engine.model import Severity
+from nova_lsp.core.model import Severity
 from nova_lsp.report import Report, escape_control
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFORMATION: "notice", Severity.HINT: "notice"}

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from nova_lsp import __version__
-from nova_lsp.engine.model import Severity
+from nova_lsp.core.model import Severity
 from nova_lsp.engine.registry import Rule
 from nova_lsp.report import Report, dump_json, fingerprints, help_url
 from nova_lsp.report.rule_docs import rule_markdown

@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 
-from nova_lsp.engine.model import Severity
+from nova_lsp.core.model import Severity
 from nova_lsp.report import Report, escape_control
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFORMATION: "36", Severity.HINT: "37"}

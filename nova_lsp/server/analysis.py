@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
-from nova_lsp.document import Document
+from nova_lsp.core.document import Document
 from nova_lsp.engine.analyze import analyze
-from nova_lsp.engine.model import Finding
+from nova_lsp.core.model import Finding
 from nova_lsp.server import convert
 from nova_lsp.server.session import Snapshot
 
@@ -39,9 +39,9 @@ class Result:
 def run_analysis(snapshot: Snapshot) -> Result:
     document = Document(snapshot.text, snapshot.path, snapshot.version)
     if snapshot.analyzer is not None:
-        analysis = snapshot.analyzer.analyze(document, snapshot.config)
+        analysis = snapshot.analyzer.analyze(document, snapshot.config.selection())
     else:
-        analysis = analyze(document, snapshot.config)
+        analysis = analyze(document, snapshot.config.selection())
     diagnostics = tuple(
         convert.diagnostic(finding, document, snapshot.uri, snapshot.options) for finding in analysis.findings
     )

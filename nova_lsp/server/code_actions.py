@@ -5,7 +5,7 @@
   ``isPreferred``.  Suppressions ("Ignore NOVA006 on this line") are quick fixes too, listed
   after the real fixes and never preferred.
 - ``source.fixAll.nova-lsp``: exactly what ``nova-lsp check --fix`` does to the text (the main
-  real fix of every finding, never a suppression, in rounds; ``nova_lsp.fixing``), as one edit
+  real fix of every finding, never a suppression, in rounds; ``nova_lsp.engine.fix_all``), as one edit
   of the lines that change.  It re-analyses, so its edit is computed off the event loop, in
   ``codeAction/resolve`` when the client supports resolving edits, else in the request.
 """
@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from nova_lsp.config import Config
-from nova_lsp.engine.model import Edit, FixKind
-from nova_lsp.fixing import fix_text
+from nova_lsp.core.model import Edit, FixKind
+from nova_lsp.engine.fix_all import fix_text
 from nova_lsp.server import convert
 from nova_lsp.server.analysis import Result
 
@@ -147,7 +147,7 @@ def fix_all_edit(text: str, path: str, config: Config) -> Edit | None:
     Runs on an analysis thread: ``fix_text`` re-analyses between rounds (one shared
     implementation of "fix everything", so the editor and the CLI always agree).
     """
-    fixed = fix_text(text, path, config)
+    fixed = fix_text(text, path, config.selection())
     if not fixed.changed:
         return None
     return convert.minimal_edit(text, fixed.text)

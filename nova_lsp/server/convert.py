@@ -2,7 +2,7 @@
 
 Engine positions are 0-based lines and code-point columns; LSP positions count code units of
 the negotiated encoding (utf-16 unless the client offered utf-8 or utf-32).  All conversions
-go through ``nova_lsp.document.Document.col_to_units`` / ``col_from_units``, which split lines
+go through ``nova_lsp.core.document.Document.col_to_units`` / ``col_from_units``, which split lines
 exactly as LSP does (``\\n``, ``\\r\\n``, ``\\r``).
 
 A diagnostic's ``data`` carries the fixes of its finding with their edits already converted
@@ -23,8 +23,8 @@ from typing import Any, Iterable
 
 from lsprotocol import types
 
-from nova_lsp.document import Document
-from nova_lsp.engine.model import Edit, Finding, Fix, Severity, Span
+from nova_lsp.core.document import Document
+from nova_lsp.core.model import Edit, Finding, Fix, Severity, Span
 from nova_lsp.engine.registry import CWE_URL
 
 SOURCE = "nova-lsp"

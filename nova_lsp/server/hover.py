@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from nova_lsp.engine.model import Finding
+from nova_lsp.core.model import Finding
 from nova_lsp.engine.registry import CWE_URL, Rule, load_registry
 from nova_lsp.server import convert
 

@@ -21,7 +21,7 @@ from typing import Mapping, Any, Callable
 from pygls.uris import to_fs_path
 
 from nova_lsp.config import Config, ConfigError, discover_config
-from nova_lsp.document import Document
+from nova_lsp.core.document import Document
 from nova_lsp.engine.incremental import IncrementalAnalyzer
 from nova_lsp.files import is_excluded
 from nova_lsp.server import settings as settings_mod

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from nova_lsp.document import Document
+from nova_lsp.core.document import Document
 from nova_lsp.engine.analyze import analyze
 from nova_lsp.files import SourceError, discover, read_source
 from nova_lsp.server import convert
@@ -36,7 +36,7 @@ REPORT_INTERVAL_S = 0.1
 def _check_file(path: Path, uri: str, config, options: convert.ConvertOptions):
     text = read_source(path)
     document = Document(text, str(path), None)
-    analysis = analyze(document, config)
+    analysis = analyze(document, config.selection())
     return [convert.diagnostic(f, document, uri, options) for f in analysis.findings]
 
 

@@ -107,7 +107,7 @@ def test_internal_error_is_2_and_says_so(project):
     # itself raise (fault injection in the child, not a mock of what is being tested, which
     # is main()'s handling of an unexpected exception).
     code = (
-        "import sys, nova_lsp.checking as checking\n"
+        "import sys, nova_lsp.cli.check as checking\n"
         "def boom(args):\n"
         "    raise ZeroDivisionError('injected')\n"
         "checking.run_check = boom\n"

@@ -15,10 +15,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from nova_lsp.config import Config
-from nova_lsp.document import Document, apply_edits
+from nova_lsp.core.document import Document, apply_edits
 from nova_lsp.engine.analyze import analyze
-from nova_lsp.engine.model import FixKind
-from nova_lsp.fixing import fix_text, main_fix
+from nova_lsp.core.model import FixKind
+from nova_lsp.engine.fix_all import fix_text, main_fix
 
 FIXED_RULES = ("NOVA001", "NOVA002", "NOVA003", "NOVA004")
 PATH = "nova/compute/manager.py"
@@ -33,7 +33,7 @@ def config(select=FIXED_RULES, rules=None) -> Config:
 
 
 def analyse(text: str, cfg: Config | None = None, path: str = PATH):
-    return analyze(Document(text, path), cfg or config())
+    return analyze(Document(text, path), (cfg or config()).selection())
 
 
 def fixable(analysis):
@@ -50,7 +50,7 @@ def apply_one(text: str, rule: str, cfg: Config | None = None, index: int = 0, p
 
 
 def fix_all(text: str, cfg: Config | None = None, path: str = PATH) -> str:
-    return fix_text(text, path, cfg or config()).text
+    return fix_text(text, path, (cfg or config()).selection()).text
 
 
 def golden(source: str) -> str:
@@ -186,12 +186,12 @@ def check_text(text: str, cfg: Config | None = None, path: str = PATH, tally: Ch
         tally.applied += 1
         tally.by_rule[finding.rule] += 1
     if fixable(analysis):
-        once = fix_text(text, path, cfg)
+        once = fix_text(text, path, cfg.selection())
         assert not fixable(once.analysis), [
             (f.rule, f.span.start_line + 1, f.message) for f in fixable(once.analysis)
         ]
         ast.parse(once.text)
-        twice = fix_text(once.text, path, cfg)
+        twice = fix_text(once.text, path, cfg.selection())
         assert twice.text == once.text, "a second --fix changed the text:\n" + "".join(
             difflib.unified_diff(once.text.splitlines(True), twice.text.splitlines(True))
         )

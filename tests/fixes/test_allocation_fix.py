@@ -8,8 +8,8 @@ import re
 import pytest
 
 from fixprops import analyse, apply_one, check_text, config, fix_all, golden
-from nova_lsp.fixes.allocation import helper_source
-from nova_lsp.fixing import main_fix
+from nova_lsp.checks.allocation_fix import helper_source
+from nova_lsp.engine.fix_all import main_fix
 
 HELPER = helper_source("_validate_allocations", "re.fullmatch")
 

@@ -1,4 +1,4 @@
-"""Idempotent import insertion (nova_lsp.fixes.imports): reuse whatever import the module has,
+"""Idempotent import insertion (nova_lsp.checks.imports): reuse whatever import the module has,
 otherwise add one in its hacking group, in alphabetical position, after ``__future__`` and the
 docstring — never twice."""
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from fixprops import golden
-from nova_lsp.document import Document, apply_edits
+from nova_lsp.core.document import Document, apply_edits
 from nova_lsp.engine.context import CheckContext
 from nova_lsp.engine.parse import NodeIndex, parse
 from nova_lsp.engine.registry import load_registry
-from nova_lsp.fixes.imports import ImportPlan
+from nova_lsp.checks.imports import ImportPlan
 
 
 def plan_for(text: str, path: str = "nova/compute/manager.py") -> ImportPlan:

@@ -1,6 +1,6 @@
 """The engine offers a fix only if the edited text parses; for speed it parses only the
-statements the edits touch (the innermost ``def``/``class`` when the node index is given,
-else module-level statements).  That must agree with parsing the whole text."""
+statements the edits touch (the innermost statement around the fix's anchor node that holds
+an edit, else module-level statements).  That must agree with parsing the whole text."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import ast
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nova_lsp.document import Document, apply_edits
-from nova_lsp.engine.model import Edit, Span
-from nova_lsp.engine.parse import NodeIndex, parse
-from nova_lsp.fixes import edited_text_parses
+from nova_lsp.core.document import Document, apply_edits
+from nova_lsp.core.model import Edit, Span
+from nova_lsp.engine.parse import parse
+from nova_lsp.engine.fixes import edited_text_parses
 
 MODULE = '''"""Doc."""
 import os  # comment
@@ -47,6 +47,21 @@ class C:
 # trailing comment
 '''
 SNIPPETS = ["\nx = 1", "\n  y = 2", "\n    def q(self):\n        pass", "(", ")", '"""', "'", "\\n", "\\n    x = 1", "\\nimport time\\n", ":", "pass", "    ", "\\t", "#", "else:", "\\\\", "]", "x", "\\n\\n"]
+
+
+def anchors(module, line: int):
+    """Every node whose lines hold ``line``: each is a possible anchor of a fix there."""
+    found = []
+    stack = [module]
+    while stack:
+        node = stack.pop()
+        if node is not module and node.lineno is not None:
+            first = (node.fromlineno or node.lineno) - 1
+            if not first <= line <= (node.end_lineno or node.lineno) - 1:
+                continue
+            found.append(node)
+        stack.extend(node.get_children())
+    return found
 
 
 def whole(text: str, edits) -> bool:
@@ -88,8 +103,28 @@ def test_region_parse_never_accepts_what_a_whole_text_parse_rejects(changes):
     module = parse(document)
     if edited_text_parses(document, module, changes):
         assert whole(MODULE, changes), apply_edits(MODULE, changes)
-    if edited_text_parses(document, module, changes, NodeIndex(module)):
-        assert whole(MODULE, changes), apply_edits(MODULE, changes)
+    for anchor in anchors(module, changes[0].span.start_line):
+        if edited_text_parses(document, module, changes, anchor):
+            assert whole(MODULE, changes), (anchor, apply_edits(MODULE, changes))
+
+
+def test_edits_inside_their_anchor_statement_are_judged_like_a_whole_text_parse():
+    document = Document(MODULE)
+    module = parse(document)
+    inside = [
+        # (edits, a line of the anchor statement)
+        ([Edit(Span(14, 8, 14, 8), "time.sleep(1)\n        ")], 14),
+        ([Edit(Span(14, 15, 14, 16), "mask(b)")], 14),
+        ([Edit(Span(14, 15, 14, 16), "mask(b")], 14),
+        ([Edit(Span(28, 8, 28, 8), "attempt = 0\n        ")], 28),
+        ([Edit(Span(29, 21, 29, 21), "\n            time.sleep(2)")], 29),
+        ([Edit(Span(29, 21, 29, 21), "\n        time.sleep(2)")], 29),
+    ]
+    for changes, line in inside:
+        expected = whole(MODULE, changes)
+        for anchor in anchors(module, line):
+            if anchor.is_statement:
+                assert edited_text_parses(document, module, changes, anchor) == expected or not expected, (anchor, changes)
 
 
 def test_fix_shaped_edits_are_judged_like_a_whole_text_parse():
@@ -117,4 +152,8 @@ def test_fix_shaped_edits_are_judged_like_a_whole_text_parse():
     for changes in cases + more:
         expected = whole(MODULE, changes)
         assert edited_text_parses(document, module, changes) == expected, changes
-        assert edited_text_parses(document, module, changes, NodeIndex(module)) == expected, changes
+        # around an anchor the check may be stricter (an edit reaching out of the anchor's
+        # statement is refused), never more lenient
+        for anchor in anchors(module, changes[0].span.start_line):
+            if not expected:
+                assert not edited_text_parses(document, module, changes, anchor), (anchor, changes)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 
 from fixprops import apply_one, check_text, config, fix_all, golden
-from nova_lsp.document import Document
+from nova_lsp.core.document import Document
 from nova_lsp.engine.context import CheckContext
 from nova_lsp.engine.parse import NodeIndex, parse
 from nova_lsp.engine.registry import load_registry
-from nova_lsp.fixes import attach_fixes
-from nova_lsp.fixing import main_fix
+from nova_lsp.engine.analyze import build_fixes
+from nova_lsp.engine.fix_all import main_fix
 
 
 def assert_fix(before: str, after: str, rule: str = "NOVA001", index: int = 0, **kw) -> None:
@@ -405,13 +405,14 @@ def test_no_fix_where_redacting_would_break_the_formatting(line):
 
 def _fix_with_options(text: str, rule_id: str, **options) -> str:
     """Run a rule's check with extra (not yet declared) options and apply its first fix."""
-    from nova_lsp.document import apply_edits
+    from nova_lsp.core.document import apply_edits
 
     rule = load_registry().get(rule_id)
     document = Document(golden(text), "nova/compute/api.py")
     module = parse(document)
     ctx = CheckContext(module, document, rule, {**rule.options, **options}, NodeIndex(module))
-    finding = attach_fixes(next(iter(rule.runner(ctx))), ctx)
+    found = next(iter(rule.runner(ctx)))
+    finding = build_fixes(document, module, [found], ctx.pending)[id(found)]
     return apply_edits(document.text, main_fix(finding).edits)
 
 

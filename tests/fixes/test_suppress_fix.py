@@ -5,9 +5,9 @@ line the finding is reported on, merged into an existing nova-lsp comment; never
 from __future__ import annotations
 
 from fixprops import analyse, config, golden
-from nova_lsp.document import apply_edits
-from nova_lsp.engine.model import FixKind
-from nova_lsp.fixing import fix_text
+from nova_lsp.core.document import apply_edits
+from nova_lsp.core.model import FixKind
+from nova_lsp.engine.fix_all import fix_text
 
 
 def suppress(text: str, rule: str, cfg) -> str:
@@ -97,6 +97,6 @@ def test_fix_all_never_applies_a_suppression():
                 pass
         """
     )
-    result = fix_text(text, "nova/x.py", SWALLOW)
+    result = fix_text(text, "nova/x.py", SWALLOW.selection())
     assert result.text == text and not result.applied
     assert [f.rule for f in result.analysis.findings] == ["NOVA006"]

@@ -497,13 +497,13 @@ def restructured(draw, seeds, max_mutations: int = 6, donors=None):
 def fixable_examples() -> tuple[tuple[str, str], ...]:
     """The rule examples with at least one finding that has a real fix."""
     from nova_lsp.config import Config
-    from nova_lsp.document import Document
+    from nova_lsp.core.document import Document
     from nova_lsp.engine.analyze import analyze
 
     config = Config().overlay({"select": ["ALL"]}, "fuzz")
     out = []
     for name, text in rule_examples():
-        findings = analyze(Document(text, "nova/compute/manager.py"), config).findings
+        findings = analyze(Document(text, "nova/compute/manager.py"), config.selection()).findings
         if any(fix.kind.value == "fix" for f in findings for fix in f.fixes):
             out.append((name, text))
     return tuple(out)

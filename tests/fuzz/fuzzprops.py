@@ -27,9 +27,9 @@ import warnings
 from contextlib import contextmanager
 
 from nova_lsp.config import Config
-from nova_lsp.document import Document, apply_edits
+from nova_lsp.core.document import Document, apply_edits
 from nova_lsp.engine.analyze import analyze
-from nova_lsp.engine.model import Analysis, FixKind, Span
+from nova_lsp.core.model import Analysis, FixKind, Span
 
 PATH = "nova/compute/manager.py"
 SYNTAX_ERROR = "NOVA900"
@@ -146,7 +146,7 @@ def run(text: str, config: str | Config = "all", path: str = PATH) -> tuple[Anal
     """The analysis of ``text`` and what the engine logged while making it."""
     cfg = CONFIGS[config] if isinstance(config, str) else config
     with engine_logs() as records:
-        analysis = analyze(Document(text, path), cfg)
+        analysis = analyze(Document(text, path), cfg.selection())
     return analysis, [_describe_record(r) for r in records]
 
 
@@ -338,10 +338,10 @@ def check_strict(text: str, *, path: str = PATH) -> Analysis:
                     _fail(f"{where}: the fixed text reads unbound {sorted(new)}\n--- after the fix ---\n{fixed!r}", text)
         # every fix at once, as `nova-lsp check --fix` applies them
         if any(fix.kind == FixKind.FIX for f in analysis.findings for fix in f.fixes):
-            from nova_lsp.fixing import fix_text
+            from nova_lsp.engine.fix_all import fix_text
 
             with engine_logs() as records:
-                result = fix_text(text, path, cfg)
+                result = fix_text(text, path, cfg.selection())
             if records:
                 _fail("fixing all logged: " + "; ".join(_describe_record(r) for r in records), text)
             if not compiles(result.text):
@@ -349,7 +349,7 @@ def check_strict(text: str, *, path: str = PATH) -> Analysis:
             new = (unresolved_globals(result.text) or set()) - (before or set())
             if before is not None and new:
                 _fail(f"--fix gives text that reads unbound {sorted(new)}\n--- after --fix ---\n{result.text!r}", text)
-            again = fix_text(result.text, path, cfg)
+            again = fix_text(result.text, path, cfg.selection())
             if again.text != result.text:
                 _fail(f"a second --fix changes the text again\n--- after --fix ---\n{result.text!r}", text)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 import fuzzprops
-from nova_lsp.document import apply_edits
-from nova_lsp.engine.model import FixKind
+from nova_lsp.core.document import apply_edits
+from nova_lsp.core.model import FixKind
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import ast
 
 from lsprotocol import types
 
-from nova_lsp.document import Document
+from nova_lsp.core.document import Document
 
 
 def edits_for(workspace_edit: types.WorkspaceEdit, uri: str) -> list[types.TextEdit]:

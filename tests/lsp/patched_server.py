@@ -23,10 +23,10 @@ import time
 from collections import Counter
 from dataclasses import replace
 
-import nova_lsp.fixing as fixing_module
+import nova_lsp.engine.fix_all as fixing_module
 import nova_lsp.server.analysis as analysis_module
 from nova_lsp.engine.incremental import IncrementalAnalyzer
-from nova_lsp.engine.model import Edit, Fix, FixKind, Related, Span
+from nova_lsp.core.model import Edit, Fix, FixKind, Related, Span
 from nova_lsp.server import serve
 from nova_lsp.server import server as server_module
 
@@ -81,7 +81,7 @@ analysis_module.analyze = instrumented_analyze
 # the server analyses open documents through their incremental analyser: instrument it too
 # (the instrumented engine then analyses every version whole)
 IncrementalAnalyzer.analyze = lambda self, document, config=None: instrumented_analyze(document, config)
-fixing_module.analyze = instrumented_analyze  # fix-all re-analyses through nova_lsp.fixing
+fixing_module.analyze = instrumented_analyze  # fix-all re-analyses through nova_lsp.engine.fix_all
 server_module.COMMANDS.append(("nova-lsp.test.stats", stats))
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from lsprotocol import types
 
 from edits import apply, edits_for
 from lsp_client import EditorClient
-from nova_lsp.fixing import fix_text
+from nova_lsp.engine.fix_all import fix_text
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.lsp(init={"debounce": 0})]
 

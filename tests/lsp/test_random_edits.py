@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import textmodel
-from nova_lsp.document import Document
+from nova_lsp.core.document import Document
 from nova_lsp.engine.analyze import analyze
 from samples import SAMPLE, SAMPLE_UNITS
 from stdio_client import Editor, capabilities_json, comparable

@@ -10,8 +10,8 @@ import time
 import pytest
 from lsprotocol import types
 
-from nova_lsp.document import Document, apply_edits
-from nova_lsp.engine.model import Span
+from nova_lsp.core.document import Document, apply_edits
+from nova_lsp.core.model import Span
 from nova_lsp.server import convert, settings
 from nova_lsp.server.scheduling import DaemonExecutor
 
@@ -156,7 +156,7 @@ def test_executor_reports_exceptions_through_the_future():
 def test_hover_markdown_shows_source_quoted_in_a_message_as_text():
     # a message quotes the analysed source; in a Markdown hover its backticks must not end the
     # code span, nor may image (fetched when the hover opens) or link syntax render
-    from nova_lsp.engine.model import Finding, Severity, Span
+    from nova_lsp.core.model import Finding, Severity, Span
     from nova_lsp.server.hover import render
 
     message = "`x = '` ![x](https://e.x/p.png) [y](command:z) <img src=q> `' ` may contain secrets"

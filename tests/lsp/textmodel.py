@@ -1,5 +1,5 @@
 """The client's copy of a document: LSP content changes applied the way the specification
-describes them, written independently of ``nova_lsp.document`` so that a shared mistake
+describes them, written independently of ``nova_lsp.core.document`` so that a shared mistake
 cannot hide.
 
 - Lines end at ``\\n``, ``\\r\\n`` or ``\\r``; a position's character counts code units of the

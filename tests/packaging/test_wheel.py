@@ -34,7 +34,7 @@ def test_wheel_contains_every_rule_file(wheel):
     shipped = {Path(n).name for n in names if n.startswith("nova_lsp/rules/")}
     expected = {p.name for p in (ROOT / "rules").glob("NOVA*.toml")}
     assert expected and shipped == expected
-    assert "nova_lsp/cli.py" in names
+    assert "nova_lsp/main.py" in names and "nova_lsp/cli/__init__.py" in names
     assert not any(n.startswith("tests/") for n in names)
 
 

@@ -307,8 +307,8 @@ def test_rule_needs_a_raise():
 
 
 def test_flow_is_computed_once_and_shared_by_both_rules(monkeypatch):
-    from nova_lsp.checks import _sensitive, exception_secrets, sensitive_logging
-    from nova_lsp.document import Document
+    from nova_lsp.checks import taint as _sensitive, exception_secrets, sensitive_logging
+    from nova_lsp.core.document import Document
     from nova_lsp.engine.context import CheckContext
     from nova_lsp.engine.parse import NodeIndex, parse
 

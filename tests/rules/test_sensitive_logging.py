@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import lines_of, run
-from nova_lsp.checks._sensitive import SOURCE_OPTIONS, knowledge, words
+from nova_lsp.checks.taint import SOURCE_OPTIONS, knowledge, words
 from nova_lsp.engine.registry import load_registry
 
 RULE = "NOVA001"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import lines_of, run
-from nova_lsp.engine.model import Severity, Span
+from nova_lsp.core.model import Severity, Span
 
 RULE = "NOVA005"
 

@@ -42,7 +42,7 @@ THIRD_PARTY_SHADOWS = (
     "astroid/__init__.py", "pygls/__init__.py", "lsprotocol.py", "cattrs/__init__.py",
     "attrs/__init__.py", "attr/__init__.py", "typing_extensions.py",
 )
-SELF_SHADOWS = ("nova_lsp/__init__.py", "nova_lsp/__main__.py", "nova_lsp/cli.py", "nova_lsp/server/__init__.py")
+SELF_SHADOWS = ("nova_lsp/__init__.py", "nova_lsp/__main__.py", "nova_lsp/main.py", "nova_lsp/cli/__init__.py", "nova_lsp/server/__init__.py")
 # what Python itself runs when it is pointed at a directory as a project or site directory
 STARTUP_FILES = ("conftest.py", "setup.py", "sitecustomize.py", "usercustomize.py", "__main__.py", "__init__.py")
 

@@ -41,8 +41,8 @@ needs_console_script = pytest.mark.skipif(NOVA_LSP is None, reason="no working `
 # in for the `nova-lsp` console script (its directory, not the project, is sys.path[0]).
 SPAWN_LAUNCHER = """\
 import sys
-import nova_lsp.checking
-nova_lsp.checking._start_method = lambda: "spawn"
+import nova_lsp.cli.check
+nova_lsp.cli.check._start_method = lambda: "spawn"
 from nova_lsp.cli import main
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from nova_lsp.engine.cache import ResultCache, content_key, engine_fingerprint
-from nova_lsp.engine.model import Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Related, Severity, Span
+from nova_lsp.core.model import Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Related, Severity, Span
 from nova_lsp.report import FileResult, fingerprints
 
 FINDING = Finding(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nova_lsp.config import Config, ConfigError, DEFAULT_EXCLUDE, _find_pyproject, discover_config, read_config_file
-from nova_lsp.engine.model import Severity
+from nova_lsp.core.model import Severity
 from nova_lsp.engine.registry import load_registry
 
 

@@ -1,4 +1,4 @@
-"""Decoding, line splitting and every column conversion in ``nova_lsp.document``.
+"""Decoding, line splitting and every column conversion in ``nova_lsp.core.document``.
 
 Inside the engine a column is a code-point index of its line; astroid speaks UTF-8 bytes and
 LSP clients UTF-16 (default), UTF-8 or UTF-32 code units.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from nova_lsp.document import DecodeError, Document, apply_edits, decode_source
-from nova_lsp.engine.model import Edit, Span
+from nova_lsp.core.document import DecodeError, Document, apply_edits, decode_source
+from nova_lsp.core.model import Edit, Span
 from nova_lsp.engine.parse import parse
 
 MIXED = "é日😀a"  # 2, 3, 4 and 1 UTF-8 bytes; 1, 1, 2 and 1 UTF-16 units

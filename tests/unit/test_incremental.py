@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nova_lsp.config import Config
-from nova_lsp.document import Document
+from nova_lsp.core.document import Document
 from nova_lsp.engine.analyze import analyze
 from nova_lsp.engine.incremental import IncrementalAnalyzer
 from nova_lsp.engine.lexer import Lexed, lex
@@ -179,8 +179,8 @@ def walk(start: str, steps, config: Config | None = None, path: str = PATH) -> d
         if op != "none":
             text = edit(text, op, where, pick)
         document = Document(text, path)
-        got = analyzer.analyze(document, config)
-        want = analyze(Document(text, path), config)
+        got = analyzer.analyze(document, config.selection() if config else None)
+        want = analyze(Document(text, path), config.selection() if config else None)
         assert got == want, (number, op, analyzer.last_mode, text)
         # the comment scan the incremental run spliced together is the scan of the text
         cached, fresh = lex(text), Lexed(text)
@@ -259,8 +259,8 @@ def insert_after(text: str, needle: str, new: str) -> str:
 
 
 def run(analyzer: IncrementalAnalyzer, text: str, config=None):
-    got = analyzer.analyze(Document(text, PATH), config)
-    assert got == analyze(Document(text, PATH), config)
+    got = analyzer.analyze(Document(text, PATH), config.selection() if config else None)
+    assert got == analyze(Document(text, PATH), config.selection() if config else None)
     return got
 
 
@@ -335,5 +335,5 @@ def test_another_configuration_or_path_is_a_whole_analysis():
     run(analyzer, text, Config(ignore=("NOVA007",)))
     assert analyzer.last_mode == "full"
     assert analyzer.last_reason == "the configuration changed"
-    analyzer.analyze(Document(text, "other.py"), Config(ignore=("NOVA007",)))
+    analyzer.analyze(Document(text, "other.py"), Config(ignore=("NOVA007",)).selection())
     assert analyzer.last_mode == "full"

@@ -9,7 +9,7 @@ import itertools
 import pytest
 
 from nova_lsp.config import Config, ConfigError
-from nova_lsp.document import Document
+from nova_lsp.core.document import Document
 from nova_lsp.engine import analyze as engine
 from nova_lsp.engine.analyze import analyze
 from nova_lsp.engine.incremental import IncrementalAnalyzer
@@ -31,8 +31,8 @@ def login(user, password):
 
 def both(text: str, config: Config):
     """The whole-text analysis and the server's incremental one agree; return it."""
-    whole = analyze(Document(text, "nova/auth.py"), config)
-    assert IncrementalAnalyzer().analyze(Document(text, "nova/auth.py"), config) == whole
+    whole = analyze(Document(text, "nova/auth.py"), config.selection())
+    assert IncrementalAnalyzer().analyze(Document(text, "nova/auth.py"), config.selection()) == whole
     return whole
 
 
@@ -67,7 +67,7 @@ def ticking_clock(monkeypatch):
 
 def test_rules_not_started_within_the_time_budget_are_skipped_in_one_error(ticking_clock):
     config = Config().overlay({"time-budget": 15, "select": ["NOVA001", "NOVA006", "NOVA007"]}, "test")
-    result = analyze(Document(CODE + "# FIXME: tidy up\n", "nova/auth.py"), config)
+    result = analyze(Document(CODE + "# FIXME: tidy up\n", "nova/auth.py"), config.selection())
     # started at 0; the first rule starts at 10 (within 15), the next check is at 20
     assert [f.rule for f in result.findings] == ["NOVA001"]
     (error,) = result.errors
@@ -77,7 +77,7 @@ def test_rules_not_started_within_the_time_budget_are_skipped_in_one_error(ticki
 
 def test_the_incremental_analyser_keeps_the_budget_too(ticking_clock):
     config = Config().overlay({"time-budget": 15, "select": ["NOVA001", "NOVA006"]}, "test")
-    result = IncrementalAnalyzer().analyze(Document(CODE, "nova/auth.py"), config)
+    result = IncrementalAnalyzer().analyze(Document(CODE, "nova/auth.py"), config.selection())
     assert [f.rule for f in result.findings] == ["NOVA001"]
     assert "NOVA006" in result.errors[0].message
 
@@ -85,7 +85,7 @@ def test_the_incremental_analyser_keeps_the_budget_too(ticking_clock):
 def test_a_suppression_for_a_skipped_rule_is_not_reported_unused(ticking_clock):
     text = CODE.replace("except Exception:", "except Exception:  # nova-lsp: ignore[NOVA006]")
     config = Config().overlay({"time-budget": 15, "select": ["NOVA001", "NOVA006", "NOVA901"]}, "test")
-    result = analyze(Document(text, "nova/auth.py"), config)
+    result = analyze(Document(text, "nova/auth.py"), config.selection())
     assert [f.rule for f in result.findings] == ["NOVA001"]
 
 

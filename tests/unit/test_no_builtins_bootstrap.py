@@ -7,7 +7,7 @@ import sys
 SCRIPT = r"""
 import astroid.raw_building as raw
 from nova_lsp.config import Config
-from nova_lsp.document import Document
+from nova_lsp.core.document import Document
 from nova_lsp.engine.analyze import analyze
 from nova_lsp.engine.registry import load_registry
 
@@ -16,7 +16,7 @@ count = 0
 for rule in load_registry().rules:
     for example in rule.examples:
         for text in (example.bad, example.good):
-            count += len(analyze(Document(text, "example.py"), config).findings)
+            count += len(analyze(Document(text, "example.py"), config.selection()).findings)
 print(count, raw.InspectBuilder.bootstrapped)
 """
 

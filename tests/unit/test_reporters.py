@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nova_lsp.engine.model import Finding, Severity, Span
+from nova_lsp.core.model import Finding, Severity, Span
 from nova_lsp.engine.registry import load_registry
 from nova_lsp.report import FileResult, Report
 from nova_lsp.report.github import render as github

@@ -7,9 +7,9 @@ import pytest
 from helpers import run
 
 from nova_lsp.config import Config
-from nova_lsp.document import Document, apply_edits
+from nova_lsp.core.document import Document, apply_edits
 from nova_lsp.engine.analyze import analyze
-from nova_lsp.engine.model import FixKind
+from nova_lsp.core.model import FixKind
 from nova_lsp.engine.suppressions import find_suppressions, suppress_edit_text
 
 DEFAULT = ["NOVA006", "NOVA007", "NOVA008", "NOVA900"]

@@ -30,15 +30,14 @@ fields), for ``*args``, or where replacing the expression would drop a comment.
 
 from __future__ import annotations
 
-import ast
 import re
 
 from astroid import nodes
 
-from nova_lsp.checks._sensitive import CARRIER, SECRET, format_literal, knowledge, percent_fields
-from nova_lsp.engine.model import Edit, Fix
-from nova_lsp.fixes import _locate
-from nova_lsp.fixes.imports import ImportPlan, bindings, module_bindings, shadowed
+from nova_lsp.checks.taint import CARRIER, SECRET, format_literal, knowledge, percent_fields
+from nova_lsp.core.model import Edit, Fix
+from nova_lsp.checks import layout
+from nova_lsp.checks.imports import ImportPlan, bindings, module_bindings, shadowed
 
 STRUTILS = "oslo_utils.strutils"
 _PERCENT = re.compile(
@@ -51,10 +50,14 @@ _LOG_METHODS = {"debug", "info", "warning", "warn", "error", "critical", "fatal"
 _MAX_DEPTH = 4
 
 
-def fix_redact(finding, ctx):
-    fix = _fix(finding, ctx)
-    if fix is not None:
-        yield fix
+def builder(ctx, node):
+    """The fix builder of a finding at ``node``, the leaking sub-expression."""
+
+    def build():
+        fix = _fix(ctx, node)
+        return () if fix is None else (fix,)
+
+    return build
 
 
 # -- how the value must be redacted -----------------------------------------------------------
@@ -269,10 +272,12 @@ def _short(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _fix(finding, ctx) -> Fix | None:
+def _fix(ctx, node) -> Fix | None:
     doc = ctx.document
-    node = _locate.node_at(ctx, finding.span)
     if node is None or not isinstance(node, nodes.NodeNG) or node.is_statement:
+        return None
+    span = doc.node_span(node)
+    if not layout.text_matches(doc, span, node):
         return None
     if isinstance(node, (nodes.Starred, nodes.Keyword, nodes.Arguments, nodes.Comprehension)):
         return None
@@ -285,7 +290,7 @@ def _fix(finding, ctx) -> Fix | None:
         return None
     judge = _Judge(ctx)
     plan = ImportPlan(ctx)
-    text = doc.text_of(finding.span)
+    text = doc.text_of(span)
     redactor = _option(ctx, "redactor")
     mapping_redactor = _option(ctx, "mapping-redactor")
     kind = judge.mapping(node)
@@ -303,16 +308,16 @@ def _fix(finding, ctx) -> Fix | None:
         func = _callable(plan, redactor, node)
         new_text, title = f"{func}({text})", f"Redact `{_short(text)}` with {func}()"
     elif judge.secret(node):
-        if _locate.span_has_comment(doc, finding.span):
+        if layout.span_has_comment(doc, span):
             return None
-        new_text, title = _masked_literal(ctx, node, finding.span), f"Replace `{_short(text)}` with '***'"
+        new_text, title = _masked_literal(ctx, node, span), f"Replace `{_short(text)}` with '***'"
         if new_text is None:
             return None
     else:
         func = plan.ref(STRUTILS, "mask_password", node)
         new_text, title = f"{func}({text})", f"Redact `{_short(text)}` with {func}()"
-    edits = (Edit(finding.span, new_text),) + plan.edits()
-    return Fix(title, _locate.merged(edits), preferred=True)
+    edits = (Edit(span, new_text),) + plan.edits()
+    return Fix(title, layout.merged(edits), preferred=True)
 
 
 def _quote(ctx, node) -> str:
@@ -327,13 +332,10 @@ def _masked_literal(ctx, node, span) -> str | None:
     literal = f"{quote}***{quote}"
     if not _in_fstring(node):
         return literal
-    from nova_lsp.document import apply_edits
-
+    # inside an f-string the quote may have to differ from the f-string's own (before 3.12):
+    # the first literal whose edit parses (only the edited statement is parsed)
     other = "'" if quote == '"' else '"'
     for literal in (f"{other}***{other}", f"{quote}***{quote}"):
-        try:
-            ast.parse(apply_edits(ctx.document.text, [Edit(span, literal)]))
-        except (SyntaxError, ValueError):
-            continue
-        return literal
+        if ctx.edits_parse([Edit(span, literal)], node):
+            return literal
     return None

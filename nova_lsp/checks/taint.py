@@ -34,8 +34,8 @@ from typing import Any, Iterable, Mapping
 
 from astroid import nodes
 
-from nova_lsp.checks._ast import dotted, import_map, qualified
-from nova_lsp.engine.model import Related
+from nova_lsp.checks.tree import dotted, import_map, qualified
+from nova_lsp.core.model import Related
 
 # -- identifiers as words ------------------------------------------------------------------
 

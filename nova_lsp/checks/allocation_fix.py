@@ -32,9 +32,9 @@ import ast
 
 from astroid import nodes
 
-from nova_lsp.engine.model import Edit, Fix, Span
-from nova_lsp.fixes import _locate
-from nova_lsp.fixes.imports import ImportPlan, module_bindings, shadowed
+from nova_lsp.core.model import Edit, Fix, Span
+from nova_lsp.checks import layout
+from nova_lsp.checks.imports import ImportPlan, module_bindings, shadowed
 
 TITLE = "Validate allocation dict"
 DEFAULT_VALIDATOR = "_validate_allocations"
@@ -110,10 +110,14 @@ def helper_source(name: str, fullmatch: str, indent: str = "    ", newline: str 
     return newline.join(lines) + newline
 
 
-def fix_allocation(finding, ctx):
-    fix = _fix(finding, ctx)
-    if fix is not None:
-        yield fix
+def builder(ctx, node):
+    """The fix builder of a finding at ``node``, the allocation argument of a write."""
+
+    def build():
+        fix = _fix(ctx, node)
+        return () if fix is None else (fix,)
+
+    return build
 
 
 def _side_effect_free(node) -> bool:
@@ -136,7 +140,7 @@ def _block_of(stmt):
 
 
 def _insertable(doc, node, stmt) -> bool:
-    if _block_of(stmt) is None or not _locate.starts_line(doc, stmt):
+    if _block_of(stmt) is None or not layout.starts_line(doc, stmt):
         return False
     if isinstance(stmt, nodes.If) and isinstance(stmt.parent, nodes.If) and stmt in stmt.parent.orelse:
         span = doc.node_span(stmt)
@@ -146,7 +150,7 @@ def _insertable(doc, node, stmt) -> bool:
         return False
     if isinstance(stmt, nodes.While):
         return False  # the test runs before every iteration: one check before the loop is not it
-    if _locate.in_nested_scope(node, stmt):
+    if layout.in_nested_scope(node, stmt):
         return False
     return True
 
@@ -165,10 +169,11 @@ def _validator_ref(ctx, plan: ImportPlan, stmt) -> tuple[str, str | None]:
     return configured, configured
 
 
-def _fix(finding, ctx) -> Fix | None:
+def _fix(ctx, node) -> Fix | None:
     doc = ctx.document
-    node = _locate.node_at(ctx, finding.span)
     if node is None or not isinstance(node, nodes.NodeNG) or node.is_statement:
+        return None
+    if not layout.text_matches(doc, doc.node_span(node), node):
         return None
     if isinstance(node.parent, nodes.Starred) or isinstance(node, nodes.Starred):
         return None
@@ -178,25 +183,25 @@ def _fix(finding, ctx) -> Fix | None:
     plan = ImportPlan(ctx)
     validator, helper = _validator_ref(ctx, plan, stmt)
     stmt_line = doc.node_span(stmt).start_line
-    indent = _locate.indent_of(doc, stmt_line)
+    indent = layout.indent_of(doc, stmt_line)
     edits: list[Edit] = []
     span = doc.node_span(node)
     text = doc.text_of(span)
     if _side_effect_free(node):
         lines = [f"{indent}{validator}({text})"]
     else:
-        taken = _locate.names_in_scope(stmt.scope())
+        taken = layout.names_in_scope(stmt.scope())
         wanted = "alloc_request" if _is_request_display(node) else "allocations"
-        var = _locate.fresh_name(wanted, taken)
+        var = layout.fresh_name(wanted, taken)
         value = text if _parses(f"{var} = {text}") else f"({text})"
         lines = [f"{indent}{var} = {value}", f"{indent}{validator}({var})"]
         edits.append(Edit(span, var))
-    edits.append(_locate.insert_lines_before(doc, stmt_line, lines))
+    edits.append(layout.insert_lines_before(doc, stmt_line, lines))
     helper_edit = _helper_edit(ctx, plan, helper, stmt) if helper is not None else None
     edits.extend(plan.edits())  # imports first: they may go where the helper goes
     if helper_edit is not None:
         edits.append(helper_edit)
-    return Fix(TITLE, _locate.merged(edits), preferred=True)
+    return Fix(TITLE, layout.merged(edits), preferred=True)
 
 
 def _is_request_display(node) -> bool:
@@ -214,21 +219,8 @@ def _parses(text: str) -> bool:
 
 
 def file_indent_unit(doc) -> str:
-    """The file's indentation step: the first indented line after a block header."""
-    lines = doc.lines
-    for index, line in enumerate(lines[:-1]):
-        stripped = line.rstrip()
-        if not stripped.endswith(":") or stripped.lstrip().startswith("#"):
-            continue
-        outer = _locate.indent_of(doc, index)
-        for following in lines[index + 1 :]:
-            if not following.strip():
-                continue
-            inner = following[: len(following) - len(following.lstrip())]
-            if len(inner) > len(outer) and inner.startswith(outer):
-                return inner[len(outer) :]
-            break
-    return "    "
+    """The file's indentation step (see ``Document.indent_unit``)."""
+    return doc.indent_unit
 
 
 def _helper_edit(ctx, plan: ImportPlan, name: str, stmt) -> Edit:
@@ -246,7 +238,7 @@ def _helper_edit(ctx, plan: ImportPlan, name: str, stmt) -> Edit:
     decorators = getattr(anchor, "decorators", None)
     if decorators is not None:
         line = min(line, doc.node_span(decorators).start_line)
-    line = _locate.attached_comments_start(doc, line)
+    line = layout.attached_comments_start(doc, line)
     nl = doc.newline
     fullmatch = plan.ref("re", "fullmatch", None)
     source = helper_source(name, fullmatch, file_indent_unit(doc), nl)

@@ -4,7 +4,6 @@ filter through the baseline, report.  The engine does the analysis; this module 
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import stat
@@ -14,18 +13,22 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from nova_lsp.cli.baseline import baseline_key, load_baseline, write_baseline
+from nova_lsp.cli.fix_files import fix_outcomes
+from nova_lsp.cli.options import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError, default_jobs, load_config
+from nova_lsp.cli.output import emit, render
 from nova_lsp.config import Config
-from nova_lsp.document import DecodeError, Document, decode_source
+from nova_lsp.core.document import DecodeError, Document, decode_source
+from nova_lsp.core.model import Analysis
+from nova_lsp.core.text import escape_control
 from nova_lsp.engine.analyze import analyze
 from nova_lsp.engine.cache import FORMAT as CACHE_FORMAT
 from nova_lsp.engine.cache import ResultCache, content_key
-from nova_lsp.engine.model import Analysis
 from nova_lsp.engine.registry import load_registry
 from nova_lsp.files import SourceError, discover, read_bytes
-from nova_lsp.report import FileResult, Report, dump_json, escape_control, fingerprints
+from nova_lsp.report import FileResult, Report, fingerprints
 
 BATCH = 8
-BASELINE_FORMAT = 2  # 2: paths relative to the baseline file, fingerprints without the path
 _CONFIG: Config | None = None  # set in each worker by the pool initializer
 
 
@@ -64,7 +67,7 @@ def analyse_bytes(display: str, data: bytes, config: Config) -> Outcome:
         text = decode_source(data)
     except DecodeError as exc:
         return Outcome(display, key, None, str(exc))
-    return Outcome(display, key, analyze(Document(text, display), config), None)
+    return Outcome(display, key, analyze(Document(text, display), config.selection()), None)
 
 
 def _init_worker(config: Config) -> None:
@@ -168,52 +171,6 @@ def _lines(outcome: Outcome) -> tuple[str, ...]:
         return ()
 
 
-def _baseline_key(path: Path | None, display: str, base_dir: Path) -> str:
-    """A file's path relative to the baseline's directory, so that a baseline matches
-    whatever directory the check runs from."""
-    if path is None:
-        return display
-    try:
-        rel = os.path.relpath(os.path.abspath(path), os.path.abspath(base_dir))
-    except ValueError:  # another drive on Windows
-        rel = os.path.abspath(path)
-    return printable_path(rel.replace(os.sep, "/"))
-
-
-def load_baseline(path: str) -> set[tuple[str, str]]:
-    """(path relative to the baseline's directory, fingerprint) of every recorded finding."""
-    from nova_lsp.cli import UsageError
-
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if data.get("tool") != "nova-lsp" or data.get("format") != BASELINE_FORMAT:
-            raise ValueError(f"expected a nova-lsp baseline of format {BASELINE_FORMAT}; regenerate it with --write-baseline")
-        return {(str(item["path"]), str(item["fingerprint"])) for item in data["findings"]}
-    except FileNotFoundError:
-        raise UsageError(f"{path}: baseline file not found") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        raise UsageError(f"{path}: not a nova-lsp baseline ({type(exc).__name__}: {exc})") from None
-
-
-def write_baseline(path: str, results: list[FileResult], real_paths: dict[str, Path]) -> int:
-    from nova_lsp.cli import UsageError
-
-    base_dir = Path(path).parent
-    rows = []
-    for result in results:
-        key = _baseline_key(real_paths.get(result.path), result.path, base_dir)
-        for finding, fp in zip(result.findings, fingerprints(result)):
-            rows.append({"path": key, "rule": finding.rule, "fingerprint": fp, "message": finding.message})
-    payload = {"tool": "nova-lsp", "format": BASELINE_FORMAT, "findings": rows}
-    try:
-        Path(path).write_text(dump_json(payload) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write the baseline: {exc.strerror or exc}") from None
-    return len(rows)
-
-
 def unsafe_cache_entry(directory: Path, config_fingerprint: str, own_directory: bool = True) -> Path | None:
     """The first path the cache would write through that is a symbolic link (or a file with
     other hard links), else None.
@@ -236,8 +193,6 @@ def unsafe_cache_entry(directory: Path, config_fingerprint: str, own_directory: 
 
 
 def run_check(args) -> int:
-    from nova_lsp.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError, default_jobs, load_config
-
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (all cores) or a positive number")
     config = load_config(args)
@@ -267,8 +222,6 @@ def run_check(args) -> int:
         cache.save()
 
     if getattr(args, "fix", False) or getattr(args, "diff", False):
-        from nova_lsp.fixing import fix_outcomes
-
         before = outcomes
         outcomes, changed, fix_errors = fix_outcomes(outcomes, config, diff=args.diff)
         errors.extend(fix_errors)
@@ -302,7 +255,7 @@ def run_check(args) -> int:
         base_dir = Path(args.baseline).parent
         filtered = []
         for result in results:
-            key = _baseline_key(real_paths.get(result.path), result.path, base_dir)
+            key = baseline_key(real_paths.get(result.path), result.path, base_dir)
             keep = tuple(f for f, fp in zip(result.findings, fingerprints(result)) if (key, fp) not in known)
             if keep:
                 filtered.append(FileResult(result.path, keep, result.lines))
@@ -319,56 +272,3 @@ def run_check(args) -> int:
     return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
-def render(report: Report, args) -> str:
-    if args.format == "json":
-        from nova_lsp.report.json_report import render as json_render
-
-        return json_render(report)
-    if args.format == "sarif":
-        from nova_lsp.report.sarif import render as sarif_render
-
-        return sarif_render(report)
-    if args.format == "github":
-        from nova_lsp.report.github import render as github_render
-
-        return github_render(report)
-    from nova_lsp.report.text import render as text_render
-
-    return text_render(report, colour=use_colour(args), statistics=args.statistics)
-
-
-def use_colour(args) -> bool:
-    """--color / --no-color decide; otherwise colour only on a terminal without NO_COLOR.
-
-    Per no-color.org, NO_COLOR (set and not empty) turns off colour *by default*, and an
-    explicit command-line flag overrides it: ``--color`` colours even with NO_COLOR set.
-    """
-    if args.colour is not None:
-        return args.colour
-    if args.output or os.environ.get("NO_COLOR"):
-        return False
-    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
-
-
-def emit(text: str, args) -> None:
-    """Write the report.  JSON and SARIF are always UTF-8; text and annotations use the
-    terminal's encoding with backslash escapes for what it cannot show, never a crash."""
-    from nova_lsp.cli import UsageError
-
-    if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-        except OSError as exc:
-            raise UsageError(f"{args.output}: cannot write the report: {exc.strerror or exc}") from None
-        return
-    stream = sys.stdout
-    buffer = getattr(stream, "buffer", None)
-    if buffer is None:  # replaced by something text-only
-        stream.write(text)
-        stream.flush()
-        return
-    encoding = "utf-8" if args.format in ("json", "sarif") else (stream.encoding or "utf-8")
-    stream.flush()
-    buffer.write(text.encode(encoding, "backslashreplace"))
-    buffer.flush()

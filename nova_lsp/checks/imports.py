@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from astroid import nodes
 
-from nova_lsp.engine.model import Edit, Span
+from nova_lsp.core.model import Edit, Span
 
 STDLIB, THIRD_PARTY, PROJECT = 1, 2, 3
 _STDLIB_NAMES = frozenset(sys.stdlib_module_names)
@@ -306,7 +306,7 @@ class ImportPlan:
         return end
 
     def _attached_comments_start(self, line: int) -> int:
-        from nova_lsp.fixes._locate import attached_comments_start
+        from nova_lsp.checks.layout import attached_comments_start
 
         return attached_comments_start(self.ctx.document, line)
 

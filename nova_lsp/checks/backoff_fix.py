@@ -38,16 +38,12 @@ import math
 
 from astroid import nodes
 
-from nova_lsp.checks._ast import dotted, import_map, qualified
-from nova_lsp.engine.model import Edit, Fix, Span
-from nova_lsp.fixes import _locate
-from nova_lsp.fixes.imports import ImportPlan
+from nova_lsp.checks import control, layout
+from nova_lsp.checks.imports import ImportPlan
+from nova_lsp.checks.tree import import_map, qualified
+from nova_lsp.core.model import Edit, Fix, Span
 
 TITLE = "Wrap in backoff"
-_TRIES = tuple(t for t in (getattr(nodes, "Try", None), getattr(nodes, "TryStar", None)) if t is not None)
-_LOOPS = (nodes.For, nodes.AsyncFor, nodes.While)
-_SCOPES = (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.Lambda, nodes.ClassDef, nodes.Module)
-_EXITS = (nodes.Return, nodes.Raise, nodes.Break)
 _MAX_LINE = 79
 
 
@@ -56,111 +52,42 @@ def _number(value) -> str:
     return repr(value)
 
 
-def _params(options) -> tuple[float, float, int]:
-    base = options.get("base", 0.5)
-    cap = options.get("cap", 30.0)
-    attempts = options.get("max-attempts", 5)
-    if isinstance(base, bool) or not isinstance(base, (int, float)) or base <= 0:
-        base = 0.5
-    if isinstance(cap, bool) or not isinstance(cap, (int, float)) or cap <= 0:
-        cap = 30.0
-    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
-        attempts = 5
+def _params(options) -> tuple[float, float, int] | None:
+    """(base, cap, max attempts) from the rule options (their defaults are in the rule file);
+    None when they cannot make a wait (zero)."""
+    base, cap, attempts = options["base"], options["cap"], options["max-attempts"]
+    if base <= 0 or cap <= 0 or attempts < 1:
+        return None
     return base, cap, attempts
 
 
-def fix_retry(finding, ctx):
-    loop = _locate.loop_at(ctx, finding.span)
-    if loop is not None:
-        fix = _fix_loop(ctx, loop)
-    else:
-        fix = _fix_decorator(ctx, finding)
-    if fix is not None:
-        yield fix
+def loop_builder(ctx, loop, handlers):
+    """The fix builder of a retry loop: ``handlers`` are the except clauses the check found
+    to come back for another attempt."""
+
+    def build():
+        fix = _fix_loop(ctx, loop, sorted(handlers, key=lambda h: (h.lineno or 0, h.col_offset or 0)))
+        return () if fix is None else (fix,)
+
+    return build
+
+
+def decorator_builder(ctx, node, lib: str):
+    """The fix builder of a ``retrying`` / ``tenacity`` decorator or call (``lib`` says which)."""
+
+    def build():
+        fix = _fix_decorator(ctx, node, lib)
+        return () if fix is None else (fix,)
+
+    return build
 
 
 # -- loops ------------------------------------------------------------------------------------
 
 
-def _walk(stmts, skip_loops: bool):
-    stack = list(stmts)
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in node.get_children():
-            if isinstance(child, _SCOPES) or (skip_loops and isinstance(child, _LOOPS)):
-                continue
-            stack.append(child)
-
-
 def _always_exits(stmts) -> bool:
     """Always raises/returns/breaks: the handler does not come back for another attempt."""
-    for stmt in stmts:
-        if isinstance(stmt, _EXITS):
-            return True
-        if isinstance(stmt, nodes.Continue):
-            return False
-        if isinstance(stmt, nodes.If) and stmt.orelse and _always_exits(stmt.body) and _always_exits(stmt.orelse):
-            return True
-        if isinstance(stmt, nodes.Expr) and isinstance(stmt.value, nodes.Call):
-            if dotted(stmt.value.func) in ("sys.exit", "os._exit", "exit", "os.abort"):
-                return True
-        if isinstance(stmt, (nodes.With, nodes.AsyncWith)):
-            for item, _ in stmt.items:
-                if isinstance(item, nodes.Call) and (dotted(item.func) or "").endswith("save_and_reraise_exception"):
-                    if not any(a.attrname == "reraise" for a in stmt.nodes_of_class(nodes.AssignAttr)):
-                        return True
-    return False
-
-
-def _block_of(node):
-    parent = node.parent
-    for name in ("body", "orelse", "handlers", "finalbody"):
-        block = getattr(parent, name, None)
-        if isinstance(block, list) and any(n is node for n in block):
-            return block
-    return None
-
-
-def _success_path(try_node, loop) -> list:
-    """Statements run when the attempt succeeds: the ``try`` body and ``else``, and what
-    follows the ``try`` up to the loop head."""
-    stmts = list(try_node.body) + list(try_node.orelse)
-    node = try_node
-    while node is not loop and node.parent is not None:
-        block = _block_of(node)
-        if block is None:
-            break
-        stmts += block[[id(n) for n in block].index(id(node)) + 1 :]
-        node = node.parent
-        if isinstance(node, nodes.ExceptHandler):
-            node = node.parent
-    return stmts
-
-
-def _leaves_loop(try_node, loop) -> bool:
-    """The attempt's success path returns, breaks out of this loop or sets the flag the
-    ``while`` test reads: this ``try`` is the retried operation (not a cleanup inside it)."""
-    success = _success_path(try_node, loop)
-    if any(isinstance(n, nodes.Return) for n in _walk(success, skip_loops=False)):
-        return True
-    if any(isinstance(n, nodes.Break) for n in _walk(success, skip_loops=True)):
-        return True
-    flags = _names_in(loop.test) if isinstance(loop, nodes.While) else set()
-    return any(isinstance(n, nodes.AssignName) and n.name in flags for n in _walk(success, skip_loops=False))
-
-
-def _retry_handlers(loop) -> list:
-    """Handlers that come back for another attempt of an operation that leaves the loop on
-    success (a ``try`` that only cleans up inside a handler is not the retried one)."""
-    handlers = []
-    for node in _walk(loop.body, skip_loops=True):
-        if isinstance(node, _TRIES) and _leaves_loop(node, loop):
-            for handler in node.handlers:
-                if not _always_exits(handler.body):
-                    handlers.append(handler)
-    handlers.sort(key=lambda h: (h.lineno or 0, h.col_offset or 0))
-    return handlers
+    return control.ends(stmts) == "exit"
 
 
 def _names_in(node) -> set[str]:
@@ -193,7 +120,7 @@ def _counter_kind(loop, imports) -> tuple[str | None, str]:
 def _existing_counter(loop) -> tuple[str | None, bool]:
     """A ``name += 1`` counter in a ``while`` loop, and whether it bounds the loop."""
     counters = []
-    for node in _walk(loop.body, skip_loops=True):
+    for node in control.walk(loop.body, skip_loops=True):
         if isinstance(node, nodes.AugAssign) and node.op == "+=" and isinstance(node.target, nodes.AssignName):
             if isinstance(node.value, nodes.Const) and node.value.value == 1:
                 counters.append(node.target.name)
@@ -203,7 +130,7 @@ def _existing_counter(loop) -> tuple[str | None, bool]:
     for name in counters:
         if name in test_names:
             return name, True
-    for node in _walk(loop.body, skip_loops=True):
+    for node in control.walk(loop.body, skip_loops=True):
         if isinstance(node, nodes.If) and _always_exits(node.body) and _name_in(node.test, counters):
             return _name_in(node.test, counters), True
     return counters[0], False
@@ -222,18 +149,16 @@ def _is_coroutine(loop) -> bool:
     return isinstance(scope, nodes.AsyncFunctionDef)
 
 
-def _fix_loop(ctx, loop) -> Fix | None:
+def _fix_loop(ctx, loop, handlers) -> Fix | None:
     doc = ctx.document
-    handlers = _retry_handlers(loop)
-    if not handlers:
+    params = _params(ctx.options)
+    if not handlers or params is None or not layout.starts_line(doc, loop):
         return None
-    if not _locate.starts_line(doc, loop):
-        return None
-    base, cap, max_attempts = _params(ctx.options)
+    base, cap, max_attempts = params
     imports = import_map(ctx)
     plan = ImportPlan(ctx)
     scope = loop.scope()
-    taken = _locate.names_in_scope(scope)
+    taken = layout.names_in_scope(scope)
 
     counter, kind = _counter_kind(loop, imports)
     add_counter = False
@@ -241,7 +166,7 @@ def _fix_loop(ctx, loop) -> Fix | None:
     if kind == "while":
         counter, bounded = _existing_counter(loop)
         if counter is None:
-            counter = _locate.fresh_name("attempt", taken)
+            counter = layout.fresh_name("attempt", taken)
             add_counter = True
             bounded = False
     exponent = counter
@@ -259,15 +184,15 @@ def _fix_loop(ctx, loop) -> Fix | None:
 
     edits: list[Edit] = []
     loop_line = doc.node_span(loop).start_line
-    loop_indent = _locate.indent_of(doc, loop_line)
+    loop_indent = layout.indent_of(doc, loop_line)
     if add_counter:
-        edits.append(_locate.insert_lines_before(doc, loop_line, [f"{loop_indent}{counter} = 0"]))
+        edits.append(layout.insert_lines_before(doc, loop_line, [f"{loop_indent}{counter} = 0"]))
     for handler in handlers:
-        body_indent = _locate.body_indent(doc, handler.body)
+        body_indent = layout.body_indent(doc, handler.body)
         if body_indent is None:
             return None
-        handler_indent = _locate.indent_of(doc, doc.node_span(handler).start_line)
-        unit = _locate.indent_unit(handler_indent, body_indent)
+        handler_indent = layout.indent_of(doc, doc.node_span(handler).start_line)
+        unit = layout.indent_unit(handler_indent, body_indent)
         lines = []
         if add_counter:
             lines.append(f"{counter} += 1")
@@ -279,44 +204,37 @@ def _fix_loop(ctx, loop) -> Fix | None:
         block = [body_indent + line for line in lines]
         edits.append(_handler_insert(doc, handler, block))
     edits.extend(plan.edits())
-    return Fix(TITLE, _locate.merged(edits), preferred=True)
+    return Fix(TITLE, layout.merged(edits), preferred=True)
 
 
 def _handler_insert(doc, handler, block: list[str]) -> Edit:
     body = handler.body
     last = body[-1]
     mid_continue = any(
-        isinstance(n, nodes.Continue) and n is not last for n in _walk(body, skip_loops=True)
+        isinstance(n, nodes.Continue) and n is not last for n in control.walk(body, skip_loops=True)
     )
     if mid_continue:
         first_line = doc.node_span(body[0]).start_line
-        return _locate.insert_lines_before(doc, first_line, block)
+        return layout.insert_lines_before(doc, first_line, block)
     if isinstance(last, nodes.Continue):
-        return _locate.insert_lines_before(doc, doc.node_span(last).start_line, block)
-    return _locate.insert_lines_after(doc, doc.node_span(last).end_line, block)
+        return layout.insert_lines_before(doc, doc.node_span(last).start_line, block)
+    return layout.insert_lines_after(doc, doc.node_span(last).end_line, block)
 
 
 # -- retrying / tenacity ----------------------------------------------------------------------
 
-_RETRYING = {"retrying.retry", "retrying.Retrying"}
-_TENACITY = {"tenacity.retry", "tenacity.Retrying", "tenacity.AsyncRetrying"}
-
-
-def _fix_decorator(ctx, finding) -> Fix | None:
-    node = _locate.node_at(ctx, finding.span, (nodes.Call, nodes.Name, nodes.Attribute))
-    if node is None:
+def _fix_decorator(ctx, node, lib: str) -> Fix | None:
+    params = _params(ctx.options)
+    if params is None:
         return None
-    imports = import_map(ctx)
-    func = node.func if isinstance(node, nodes.Call) else node
-    name = qualified(func, imports)
-    base, cap, _ = _params(ctx.options)
+    base, cap, _ = params
     plan = ImportPlan(ctx)
-    if name in _RETRYING:
+    if lib == "retrying":
         new_args = [
             f"wait_exponential_multiplier={_millis(base)}",
             f"wait_exponential_max={_millis(cap)}",
         ]
-    elif name in _TENACITY:
+    elif lib == "tenacity":
         wait = plan.ref("tenacity", "wait_random_exponential", node)
         new_args = [f"wait={wait}(multiplier={_number(base)}, max={_number(cap)})"]
     else:
@@ -330,7 +248,7 @@ def _fix_decorator(ctx, finding) -> Fix | None:
         edits = [Edit(Span(end.end_line, end.end_col, end.end_line, end.end_col), "(" + ", ".join(new_args) + ")")]
     if edits is None:
         return None
-    return Fix(TITLE, _locate.merged(list(edits) + list(plan.edits())), preferred=True)
+    return Fix(TITLE, layout.merged(list(edits) + list(plan.edits())), preferred=True)
 
 
 def _millis(seconds) -> str:
@@ -394,7 +312,7 @@ def _add_keywords(doc, call, new_args: list[str]) -> list[Edit] | None:
     else:
         last_text = doc.line(last_span.start_line)
         if last_text[: last_span.start_col].strip():
-            indent = _locate.indent_of(doc, last_span.start_line)  # shares its line: align left
+            indent = layout.indent_of(doc, last_span.start_line)  # shares its line: align left
             if last_span.start_line == open_line:
                 indent = "".join(ch if ch == "\t" else " " for ch in doc.line(open_line)[: open_col + 1])
         else:

@@ -1,9 +1,6 @@
-"""Finding a fix's way around the tree and the text: the node behind a finding's span, the
-statement that holds it, indentation, and free names.
-
-Every fixer starts here: a finding carries only a span (0-based lines, code-point columns),
-so the fixer finds the astroid node whose ``document.node_span`` is that span, then works on
-the text around it.
+"""Helpers for building fixes around a node the check holds: the statement that holds it,
+indentation, free names, inserted lines, and a guard that the node's position really points
+at its source.  Positions are 0-based lines and code-point columns, as everywhere in the engine.
 """
 
 from __future__ import annotations
@@ -13,66 +10,14 @@ import re
 
 from astroid import nodes
 
-from nova_lsp.engine.model import Edit, Span
+from nova_lsp.core.model import Edit, Span
 
 _SCOPES = (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.Lambda, nodes.ClassDef, nodes.Module)
 _COMPREHENSIONS = (nodes.ListComp, nodes.SetComp, nodes.DictComp, nodes.GeneratorExp)
 _INDENT = re.compile(r"[ \t]*")
 
 
-def _pos(span: Span) -> tuple[tuple[int, int], tuple[int, int]]:
-    return (span.start_line, span.start_col), (span.end_line, span.end_col)
-
-
-def _extent(document, node) -> Span | None:
-    """The node's span widened to its decorators; None when the node has no position."""
-    if getattr(node, "lineno", None) is None or isinstance(node, nodes.Module):
-        return None
-    span = document.node_span(node)
-    decorators = getattr(node, "decorators", None)
-    if decorators is not None and getattr(decorators, "lineno", None) is not None:
-        first = document.node_span(decorators)
-        if (first.start_line, first.start_col) < (span.start_line, span.start_col):
-            span = Span(first.start_line, first.start_col, span.end_line, span.end_col)
-    return span
-
-
-def nodes_at(ctx, span: Span) -> list:
-    """Every node whose span is exactly ``span``, outermost first."""
-    document = ctx.document
-    (start, end) = _pos(span)
-    found = []
-    stack = [ctx.module]
-    while stack:
-        node = stack.pop()
-        extent = _extent(document, node)
-        if extent is not None:
-            (n_start, n_end) = _pos(extent)
-            if not (n_start <= start and end <= n_end):
-                continue
-            if document.node_span(node) == span:
-                found.append(node)
-        children = list(node.get_children())
-        children.reverse()
-        stack.extend(children)
-    return found
-
-
-def node_at(ctx, span: Span, kinds: tuple = ()):
-    """The innermost node (of ``kinds`` if given) whose span is exactly ``span``, or None.
-
-    ``Expr`` statements and their value share a span; the innermost node is the expression.
-    """
-    candidates = [n for n in nodes_at(ctx, span) if not kinds or isinstance(n, kinds)]
-    if not candidates:
-        return None
-    node = candidates[-1]
-    if isinstance(node, nodes.NodeNG) and not _text_matches(ctx.document, span, node):
-        return None
-    return node
-
-
-def _text_matches(document, span: Span, node) -> bool:
+def text_matches(document, span: Span, node) -> bool:
     """Guard against positions that do not point at the node's source (old f-string
     positions, generated nodes): the span's text must parse to the node's own expression."""
     if not isinstance(node, nodes.NodeNG) or node.is_statement or isinstance(node, (nodes.Arguments, nodes.Keyword)):
@@ -83,16 +28,6 @@ def _text_matches(document, span: Span, node) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return mine == theirs
-
-
-def loop_at(ctx, span: Span):
-    """The ``for`` / ``while`` loop whose header keyword starts at the span's start."""
-    document = ctx.document
-    for loop in ctx.index.of(nodes.For, nodes.AsyncFor, nodes.While):
-        line = (loop.lineno or 1) - 1
-        if line == span.start_line and document.col_from_utf8(line, loop.col_offset or 0) == span.start_col:
-            return loop
-    return None
 
 
 # -- statements and text ---------------------------------------------------------------------

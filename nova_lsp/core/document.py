@@ -14,7 +14,7 @@ import tokenize
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from nova_lsp.engine.model import Span
+from nova_lsp.core.model import Span
 
 _LINE_SPLIT = re.compile(r"\r\n|\r|\n")
 
@@ -122,6 +122,25 @@ class Document:
     def newline(self) -> str:
         match = _LINE_SPLIT.search(self.text)
         return match.group(0) if match else "\n"
+
+    @cached_property
+    def indent_unit(self) -> str:
+        """The file's indentation step: that of the first indented line after a block
+        header (four spaces when there is none)."""
+        lines = self._lines
+        for index, line in enumerate(lines[:-1]):
+            stripped = line.rstrip()
+            if not stripped.endswith(":") or stripped.lstrip().startswith("#"):
+                continue
+            outer = line[: len(line) - len(line.lstrip())]
+            for following in lines[index + 1 :]:
+                if not following.strip():
+                    continue
+                inner = following[: len(following) - len(following.lstrip())]
+                if len(inner) > len(outer) and inner.startswith(outer):
+                    return inner[len(outer) :]
+                break
+        return "    "
 
     def line(self, index: int) -> str:
         if 0 <= index < len(self._lines):

@@ -1,25 +1,15 @@
-"""Command line: ``nova-lsp check | serve | rules | explain``.
-
-Translation only: files in, engine findings out through a reporter.  Exit codes: 0 nothing at
-or above the ``--severity`` threshold, 1 findings, 2 usage error, missing path, a file that
-could not be checked, or an internal error (the message names the path and the reason).
-"""
+"""The ``nova-lsp`` command line: its options, exit codes, and the configuration they make."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
-import sys
-import traceback
 from pathlib import Path
 
 from nova_lsp import __version__
-from nova_lsp.config import Config, ConfigError, discover_config, read_config_file
-from nova_lsp.engine.model import Severity
-from nova_lsp.engine.registry import RuleError, load_registry
-from nova_lsp.report import escape_control
+from nova_lsp.config import Config, discover_config, read_config_file
+from nova_lsp.core.model import Severity
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
@@ -98,91 +88,6 @@ def build_parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="print the documentation of a rule")
     explain.add_argument("rule", metavar="ID", help="rule id or name, e.g. NOVA001 or log-sensitive-data")
     return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 for --help
-        return int(exc.code or 0)
-    try:
-        if args.command == "check":
-            from nova_lsp.checking import run_check
-
-            return run_check(args)
-        if args.command == "serve":
-            return _serve(args)
-        if args.command == "rules":
-            return _rules(args)
-        if args.command == "explain":
-            return _explain(args)
-        parser.print_help()
-        return EXIT_ERROR
-    except (UsageError, ConfigError, RuleError) as exc:
-        # the message may quote the checked project's configuration (a key, a value): shown
-        # escaped, so it cannot start a line of its own (a forged `::error::` in CI) or
-        # send terminal escapes
-        print(f"nova-lsp: error: {escape_control(str(exc))}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return EXIT_ERROR
-    except Exception as exc:  # an internal error: say so, with the traceback for the bug report
-        print("nova-lsp: internal error (please report this):", file=sys.stderr)
-        print(_traceback_text(exc), file=sys.stderr)
-        return EXIT_ERROR
-
-
-def _traceback_text(exc: BaseException) -> str:
-    """The traceback, its frames line by line; the exception itself (whose text may quote the
-    checked files or configuration) on one line with control characters escaped."""
-    frames = "".join(traceback.format_tb(exc.__traceback__)).splitlines()
-    last = "".join(traceback.format_exception_only(type(exc), exc)).rstrip("\n")
-    lines = ["Traceback (most recent call last):", *frames, last]
-    return "\n".join(escape_control(line, keep_tabs=True) for line in lines)
-
-
-def _serve(args) -> int:
-    from nova_lsp.server import serve
-
-    return serve(tcp=args.tcp)
-
-
-def _rules(args) -> int:
-    rules = load_registry().rules
-    if args.format == "json":
-        rows = [
-            {
-                "id": r.id,
-                "name": r.name,
-                "cwe": list(r.cwe),
-                "severity": r.severity.label,
-                "enabled": r.enabled,
-                "summary": r.summary,
-                "fix": r.fix,
-            }
-            for r in rules
-        ]
-        print(json.dumps(rows, indent=2))
-        return EXIT_CLEAN
-    width = max(len(r.name) for r in rules)
-    for r in rules:
-        cwe = ",".join(f"CWE-{c}" for c in r.cwe)
-        state = "" if r.enabled else " (off by default)"
-        print(f"{r.id}  {r.name:<{width}}  {r.severity.label:<11}  {cwe:<18}  {r.summary}{state}")
-    return EXIT_CLEAN
-
-
-def _explain(args) -> int:
-    from nova_lsp.report.rule_docs import rule_markdown
-
-    rule = load_registry().get(args.rule)
-    if rule is None:
-        raise UsageError(f"unknown rule {args.rule!r}; `nova-lsp rules` lists them")
-    print(rule_markdown(rule, examples=True), end="")
-    return EXIT_CLEAN
 
 
 def load_config(args) -> Config:
