@@ -29,6 +29,7 @@ the forms Nova writes: ``{rp_uuid: {"resources": ...}}``, a request body that ho
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 
 from astroid import nodes
 
@@ -37,7 +38,6 @@ from nova_lsp.checks import layout
 from nova_lsp.checks.imports import ImportPlan, module_bindings, shadowed
 
 TITLE = "Validate allocation dict"
-DEFAULT_VALIDATOR = "_validate_allocations"
 
 _HELPER = '''\
 def {name}(allocations, _where="allocations"):
@@ -98,6 +98,7 @@ def {name}(allocations, _where="allocations"):
 '''
 
 
+@lru_cache(maxsize=32)
 def helper_source(name: str, fullmatch: str, indent: str = "    ", newline: str = "\n") -> str:
     """The generated validator, indented with ``indent`` and ending with ``newline``."""
     text = _HELPER.format(name=name, fullmatch=fullmatch)
@@ -155,12 +156,12 @@ def _insertable(doc, node, stmt) -> bool:
     return True
 
 
-def _validator_ref(ctx, plan: ImportPlan, stmt) -> tuple[str, str | None]:
-    """(callable text, name of a helper to generate or None)."""
-    configured = ctx.options.get("fix-validator", DEFAULT_VALIDATOR)
-    if not isinstance(configured, str) or not configured.strip():
-        configured = DEFAULT_VALIDATOR
-    configured = configured.strip()
+def _validator_ref(ctx, plan: ImportPlan, stmt) -> tuple[str, str | None] | None:
+    """(callable text, name of a helper to generate or None); None when the project set
+    ``fix-validator`` to nothing (no fix)."""
+    configured = ctx.options["fix-validator"].strip()
+    if not configured:
+        return None
     if "." in configured:
         module, attr = configured.rsplit(".", 1)
         return plan.ref(module, attr, stmt), None
@@ -181,7 +182,10 @@ def _fix(ctx, node) -> Fix | None:
     if not _insertable(doc, node, stmt):
         return None
     plan = ImportPlan(ctx)
-    validator, helper = _validator_ref(ctx, plan, stmt)
+    ref = _validator_ref(ctx, plan, stmt)
+    if ref is None:
+        return None
+    validator, helper = ref
     stmt_line = doc.node_span(stmt).start_line
     indent = layout.indent_of(doc, stmt_line)
     edits: list[Edit] = []

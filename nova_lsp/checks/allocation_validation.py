@@ -177,18 +177,18 @@ def _taint(function, imports, options, groups: _Groups):
 
     A parameter's label is ``parameter `name```; it counts for named write calls only when
     its name looks like allocation data.  Deserialised payloads always count."""
-    allocation_names = tuple(s.lower() for s in options.get("allocation-names", ()))
+    allocation_names = tuple(s.lower() for s in options["allocation-names"])
     tainted: dict[str, dict[str, bool]] = {}
     args = function.args
-    forwards = function.name in set(options.get("write-calls", ()))
+    forwards = function.name in set(options["write-calls"])
     if not forwards and not _schema_validated(function, imports, options):
         params = [*(args.posonlyargs or []), *(args.args or []), *(args.kwonlyargs or [])]
         names = [p.name for p in params] + [n for n in (args.vararg, args.kwarg) if n]
         for name in names:
             if name not in _IGNORED_PARAMS:
                 tainted[name] = {f"parameter `{name}`": _allocation_like(name, allocation_names)}
-    loaders = options.get("deserializers", ())
-    round_trips = _round_trips(function, _local_urls(function), options.get("placement-reads", ()))
+    loaders = options["deserializers"]
+    round_trips = _round_trips(function, _local_urls(function), options["placement-reads"])
     assigns = _assignments(function)
     for _ in range(2):  # a second pass picks up flows around loops
         for targets, value, node in assigns:
@@ -218,7 +218,7 @@ def _schema_validated(function, imports, options) -> bool:
     for deco in function.decorators.nodes:
         target = deco.func if isinstance(deco, nodes.Call) else deco
         name = dotted(target) or ""
-        if _SCHEMA_DECORATOR.search(name) or _matches(name, qualified(target, imports), options.get("validators", ())):
+        if _SCHEMA_DECORATOR.search(name) or _matches(name, qualified(target, imports), options["validators"]):
             return True
     return False
 
@@ -228,8 +228,8 @@ def _schema_validated(function, imports, options) -> bool:
 
 def _validations(function, tainted, groups, imports, options) -> list[tuple[tuple[int, int], str]]:
     """(position, group) of every validation of tainted data in ``function``."""
-    validators = options.get("validators", ())
-    uuid_checks = options.get("uuid-checks", ())
+    validators = options["validators"]
+    uuid_checks = options["uuid-checks"]
     found = []
     for node in _walk(function):
         if isinstance(node, nodes.Call):
@@ -317,8 +317,8 @@ def _allocation_like(name: str, allocation_names) -> bool:
 def check(ctx):
     options = ctx.options
     imports = import_map(ctx)
-    write_calls = set(options.get("write-calls", ()))
-    write_urls = tuple(options.get("write-urls", ()))
+    write_calls = set(options["write-calls"])
+    write_urls = tuple(options["write-urls"])
     by_function: dict[int, list] = {}
     functions = {}
     for call in ctx.index.of(nodes.Call):

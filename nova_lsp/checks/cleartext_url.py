@@ -110,9 +110,9 @@ def _literal_span(ctx, node, url: str) -> Span:
 
 def check(ctx):
     allowed, namespaces = _compile(
-        tuple(ctx.options.get("allowed-hosts", ())), tuple(ctx.options.get("namespace-prefixes", ()))
+        tuple(ctx.options["allowed-hosts"]), tuple(ctx.options["namespace-prefixes"])
     )
-    doc_keywords = frozenset(ctx.options.get("documentation-keywords", ()))
+    doc_keywords = frozenset(ctx.options["documentation-keywords"])
     for node in ctx.index.of(nodes.Const):
         value = node.value
         if not isinstance(value, str) or "http://" not in value.lower():

@@ -38,7 +38,7 @@ def raised_arguments(raise_node: nodes.Raise, ignored: frozenset) -> list:
 
 def check(ctx):
     kb = knowledge(ctx.options)
-    ignored = frozenset(ctx.options.get("non-message-keywords", ()))
+    ignored = frozenset(ctx.options["non-message-keywords"])
     flow = None
     for raise_node in ctx.index.of(nodes.Raise):
         arguments = raised_arguments(raise_node, ignored)

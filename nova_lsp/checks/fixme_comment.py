@@ -21,8 +21,8 @@ def _pattern(tags: tuple[str, ...]) -> re.Pattern:
 
 
 def check(ctx):
-    tags = list(ctx.options.get("tags", ["FIXME", "XXX", "HACK"]))
-    if ctx.options.get("include-todo", False):
+    tags = list(ctx.options["tags"])
+    if ctx.options["include-todo"]:
         tags.append("TODO")
     pattern = _pattern(tuple(tags))
     for line, col, comment in comments(ctx.document.text):

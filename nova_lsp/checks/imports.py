@@ -25,6 +25,7 @@ the relative imports and the top-level names that appear as directories in the f
 from __future__ import annotations
 
 import sys
+import weakref
 from dataclasses import dataclass, field
 
 from astroid import nodes
@@ -82,13 +83,25 @@ def module_bindings(ctx) -> dict[str, list]:
     return ctx.index.memo("fixes.module_bindings", compute)
 
 
+_FROM_NAMES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _from_imports(scope) -> dict[str, list]:
+    """Names bound by ``from`` imports directly in ``scope`` (the engine's trees do not put
+    them in ``scope.locals``), found once per scope."""
+    found = _FROM_NAMES.get(scope)
+    if found is None:
+        found = {}
+        for node in scope.nodes_of_class(nodes.ImportFrom):
+            if node.scope() is scope:
+                for name, alias in node.names:
+                    found.setdefault(alias or name, []).append(node)
+        _FROM_NAMES[scope] = found
+    return found
+
+
 def _scope_binds(scope, name: str) -> bool:
-    if name in scope.locals:
-        return True
-    for node in scope.nodes_of_class(nodes.ImportFrom):
-        if node.scope() is scope and any((alias or n) == name for n, alias in node.names):
-            return True
-    return False
+    return name in scope.locals or name in _from_imports(scope)
 
 
 def shadowed(name: str, at) -> bool:
@@ -113,11 +126,7 @@ def bindings(ctx, name: str, at) -> list:
     scope = first
     while scope is not None and not isinstance(scope, nodes.Module):
         if scope is first or not isinstance(scope, nodes.ClassDef):
-            found = list(scope.locals.get(name, ()))
-            found += [
-                n for n in scope.nodes_of_class(nodes.ImportFrom)
-                if n.scope() is scope and any((alias or m) == name for m, alias in n.names)
-            ]
+            found = list(scope.locals.get(name, ())) + list(_from_imports(scope).get(name, ()))
             if found:
                 return found
         scope = scope.parent.scope() if scope.parent is not None else None
@@ -169,10 +178,13 @@ class ImportPlan:
         return self.ctx.module
 
     def _imports(self):
-        """Import statements bound at module scope (also inside module-level try/if)."""
-        return [
-            n for n in self.ctx.index.of(nodes.Import, nodes.ImportFrom) if n.scope() is self.module
-        ]
+        """Import statements bound at module scope (also inside module-level try/if);
+        computed once per analysis."""
+        module = self.module
+        return self.ctx.index.memo(
+            "imports.module_imports",
+            lambda: [n for n in self.ctx.index.of(nodes.Import, nodes.ImportFrom) if n.scope() is module],
+        )
 
     def _existing_ref(self, module: str, attr: str | None, at) -> str | None:
         for imp in self._imports():
@@ -270,9 +282,9 @@ class ImportPlan:
         return THIRD_PARTY
 
     def _top_imports(self) -> list[_Existing]:
-        memo = getattr(self, "_memo_top", None)
-        if memo is not None:
-            return memo
+        return self.ctx.index.memo("imports.top_imports", self._compute_top_imports)
+
+    def _compute_top_imports(self) -> list[_Existing]:
         doc = self.ctx.document
         found = []
         for stmt in self.module.body:
@@ -287,7 +299,6 @@ class ImportPlan:
                 group = self._classify(name.split(".")[0])
             span = doc.node_span(stmt)
             found.append(_Existing(stmt, group, _key(stmt), span.start_line, span.end_line))
-        self._memo_top = found
         return found
 
     def _header_end(self) -> int | None:

@@ -86,7 +86,7 @@ def _is_none(node) -> bool:
 class _Judge:
     def __init__(self, ctx) -> None:
         self.ctx = ctx
-        self.kb = knowledge(ctx.options)
+        self.kb = ctx.index.memo(("redaction.knowledge", ctx.rule.id), lambda: knowledge(ctx.options))
 
     def mapping(self, node, depth: int = 0) -> str | None:
         """"dict" when ``node`` is surely a mapping, "dict-or-none" when it is one or None,

@@ -611,7 +611,7 @@ def _waits(loop, extra, imports) -> bool:
 def check(ctx):
     options = ctx.options
     imports = import_map(ctx)
-    transient = _Names(options.get("transient-exceptions", ()))
-    extra_waits = _Names(tuple(options.get("sleep-functions", ())) + tuple(options.get("backoff-helpers", ())))
+    transient = _Names(options["transient-exceptions"])
+    extra_waits = _Names(tuple(options["sleep-functions"]) + tuple(options["backoff-helpers"]))
     yield from _loop_findings(ctx, imports, transient, extra_waits)
     yield from _decorator_findings(ctx, imports, transient)

@@ -66,10 +66,10 @@ def _sink_options(names: tuple, factories: tuple, methods: tuple, extra: tuple) 
 
 def _sinks(options) -> _SinkOptions:
     return _sink_options(
-        tuple(options.get("logger-names", ())),
-        tuple(options.get("logger-factories", ())),
-        tuple(options.get("log-methods", ())),
-        tuple(options.get("extra-sinks", ())),
+        tuple(options["logger-names"]),
+        tuple(options["logger-factories"]),
+        tuple(options["log-methods"]),
+        tuple(options["extra-sinks"]),
     )
 
 

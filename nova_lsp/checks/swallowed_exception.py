@@ -13,9 +13,6 @@ from astroid import nodes
 
 from nova_lsp.checks.tree import dotted, import_map
 
-_BROAD_DEFAULT = ("Exception", "BaseException", "builtins.Exception", "builtins.BaseException")
-
-
 def _is_broad(handler: nodes.ExceptHandler, broad: set[str], imports: dict[str, str]) -> str | None:
     if handler.type is None:
         return "bare except"
@@ -41,7 +38,7 @@ def _does_nothing(body) -> bool:
 
 
 def check(ctx):
-    broad = set(ctx.options.get("broad-exceptions", _BROAD_DEFAULT))
+    broad = set(ctx.options["broad-exceptions"])
     imports = import_map(ctx)
     for handler in ctx.index.of(nodes.ExceptHandler):
         caught = _is_broad(handler, broad, imports)

@@ -36,6 +36,7 @@ from astroid import nodes
 
 from nova_lsp.checks.tree import dotted, import_map, qualified
 from nova_lsp.core.model import Related
+from nova_lsp.core.pmap import PMap, Transient
 
 # -- identifiers as words ------------------------------------------------------------------
 
@@ -238,7 +239,7 @@ class Knowledge:
 
 
 def _opt_list(options: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    value = options.get(key, ())
+    value = options[key]
     if isinstance(value, str):
         return (value.strip(),) if value.strip() else ()
     return tuple(str(v) for v in value)
@@ -431,10 +432,11 @@ class SensitiveFlow:
         flow = _ScopeFlow()
         self._scopes[scope] = flow  # guards against re-entry
         parent = self._parent_env(scope)
-        state: dict = {}
+        start = PMap().edit()
         if isinstance(scope, _FUNCTIONS):
             for name, is_kwarg in _params(scope.args):
-                state[name] = Taint(name, mapping=True) if is_kwarg else self.name_default(name)
+                start[name] = Taint(name, mapping=True) if is_kwarg else self.name_default(name)
+        state = start.done()
         walker = _Walker(self, flow, parent)
         flow.final = walker.block(scope.body, state)
         return flow
@@ -878,12 +880,12 @@ class _Walker:
     def env(self, state) -> Env:
         return Env(state, self.parent)
 
-    def block(self, body, state: dict) -> dict:
+    def block(self, body, state: PMap) -> PMap:
         for stmt in body:
             state = self.stmt(stmt, state)
         return state
 
-    def merge(self, *states: dict) -> dict:
+    def merge(self, *states: PMap) -> PMap:
         """Join of the states at the end of alternative paths (union of taints)."""
         first = states[0]
         others = [s for s in states[1:] if s is not first]
@@ -891,25 +893,22 @@ class _Walker:
             return first
         changed = set()
         for other in others:
-            for key, value in other.items():
-                if first.get(key, _MISSING) is not value:
-                    changed.add(key)
-            changed.update(key for key in first if key not in other)
+            changed |= first.changed_keys(other)
         if not changed:
             return first
         lookup = self.flow._lookup
-        merged = dict(first)
+        merged = first.edit()
         everything = (first, *others)
         for key in changed:
             merged[key] = join(*(s[key] if key in s else lookup(key, self.parent) for s in everything))
-        return merged
+        return merged.done()
 
-    def stmt(self, node, state: dict) -> dict:
+    def stmt(self, node, state: PMap) -> PMap:
         self.out.before[node] = state
         handler = _STATEMENTS.get(type(node))
         return handler(self, node, state) if handler is not None else state
 
-    def _assign_stmt(self, node, state: dict) -> dict:
+    def _assign_stmt(self, node, state: PMap) -> PMap:
         flow = self.flow
         if node.value is None:
             return state
@@ -924,46 +923,43 @@ class _Walker:
                 result is None and name not in state and flow._lookup(name, self.parent) is None
             ):
                 return state  # nothing changes (the common `x = self.call()`)
-            new = dict(state)
-            new[name] = result
-            return new
-        new = dict(state)
+            return state.set(name, result)
+        new = state.edit()
         for target in targets:
             self.assign(target, node.value, value, new, node)
-        return new
+        return new.done()
 
-    def _augassign_stmt(self, node, state: dict) -> dict:
+    def _augassign_stmt(self, node, state: PMap) -> PMap:
         flow = self.flow
         target = node.target
         value = flow.value(node.value, self.env(state))
         if isinstance(target, nodes.AssignName):
             current = flow._lookup(target.name, self.env(state))
-            new = dict(state)
             if isinstance(value, Taint):
-                new[target.name] = _assigned(flow, target.name, value, node)
-            elif not isinstance(current, Taint):
-                new[target.name] = _assigned(flow, target.name, join(current, value), None)
-            return new
+                return state.set(target.name, _assigned(flow, target.name, value, node))
+            if not isinstance(current, Taint):
+                return state.set(target.name, _assigned(flow, target.name, join(current, value), None))
+            return state
         if isinstance(target, nodes.Subscript):
             return self.mutate(target.value, value, state, node)  # d[k] += secret
         return state
 
-    def _for_stmt(self, node, state: dict) -> dict:
+    def _for_stmt(self, node, state: PMap) -> PMap:
         env = self.env(state)
         value = self.flow.value(node.iter, env)
-        loop = dict(state)
+        loop = state.edit()
         _bind_loop_target(self.flow, node.target, node.iter, value, loop, env)
-        after = self.merge(state, self.block(node.body, loop))  # the body may not run
+        after = self.merge(state, self.block(node.body, loop.done()))  # the body may not run
         return self.block(node.orelse, after) if node.orelse else after
 
-    def _while_stmt(self, node, state: dict) -> dict:
+    def _while_stmt(self, node, state: PMap) -> PMap:
         after = self.merge(state, self.block(node.body, state))
         return self.block(node.orelse, after) if node.orelse else after
 
-    def _if_stmt(self, node, state: dict) -> dict:
+    def _if_stmt(self, node, state: PMap) -> PMap:
         return self.merge(self.block(node.body, state), self.block(node.orelse, state))
 
-    def _try_stmt(self, node, state: dict) -> dict:
+    def _try_stmt(self, node, state: PMap) -> PMap:
         body = self.block(node.body, state)
         start = self.merge(state, body)  # a handler may run after any part of the body
         ends = [self.block(node.orelse, body) if node.orelse else body]
@@ -971,34 +967,32 @@ class _Walker:
             self.out.before[handler] = start
             entry = start
             if isinstance(handler.name, nodes.AssignName):
-                entry = dict(start)
-                entry[handler.name.name] = None
+                entry = start.set(handler.name.name, None)
             ends.append(self.block(handler.body, entry))
         after = self.merge(*ends)
         return self.block(node.finalbody, after) if node.finalbody else after
 
-    def _with_stmt(self, node, state: dict) -> dict:
+    def _with_stmt(self, node, state: PMap) -> PMap:
         new = state
         for expr, var in node.items:
             if var is not None:
-                new = dict(new)
-                self.assign(var, expr, self.flow.value(expr, self.env(new)), new, node)
+                edit = new.edit()
+                self.assign(var, expr, self.flow.value(expr, self.env(new)), edit, node)
+                new = edit.done()
         return self.block(node.body, new)
 
-    def _def_stmt(self, node, state: dict) -> dict:
-        new = dict(state)
-        new[node.name] = SURE
-        return new
+    def _def_stmt(self, node, state: PMap) -> PMap:
+        return state.set(node.name, SURE)
 
-    def _import_stmt(self, node, state: dict) -> dict:
-        new = dict(state)
+    def _import_stmt(self, node, state: PMap) -> PMap:
+        new = state.edit()
         for name, alias in node.names:
             if name != "*":
                 local = alias or (name.split(".")[0] if isinstance(node, nodes.Import) else name)
                 new[local] = SURE
-        return new
+        return new.done()
 
-    def _expr_stmt(self, node, state: dict) -> dict:
+    def _expr_stmt(self, node, state: PMap) -> PMap:
         call = node.value
         if isinstance(call, nodes.Call):
             func = call.func
@@ -1008,7 +1002,7 @@ class _Walker:
                 return self.mutate(func.expr, value, state, node, mapping=is_dict)
         return state
 
-    def _match_stmt(self, node, state: dict) -> dict:
+    def _match_stmt(self, node, state: PMap) -> PMap:
         return self.merge(state, *(self.block(case.body, state) for case in node.cases))
 
     def assign(self, target, value_node, value, new: dict, stmt) -> None:
@@ -1037,9 +1031,9 @@ class _Walker:
                 value = flow.keyed_secret(literal, value_node, value) if value_node is not None else value
             if isinstance(value, Taint):
                 keys = frozenset((literal,)) if literal is not None else None
-                new.update(self.mutate(target.value, value, new, stmt, keys))
+                self.mutate(target.value, value, new, stmt, keys)
 
-    def mutate(self, receiver, value, state: dict, stmt, keys=None, mapping: bool = True) -> dict:
+    def mutate(self, receiver, value, state, stmt, keys=None, mapping: bool = True):
         """``d[k] = secret`` / ``d.update(secret)`` / ``l.append(secret)`` taint ``d`` / ``l``
         (remembering the key when it is a literal)."""
         if not isinstance(receiver, nodes.Name) or not isinstance(value, Taint):
@@ -1054,9 +1048,11 @@ class _Walker:
             if keys == current.keys:
                 return state
             value, mapping = current, current.mapping
-        new = dict(state)
-        new[name] = Taint(value.source, keys, value.via + ((stmt, name),), mapping)
-        return new
+        taint = Taint(value.source, keys, value.via + ((stmt, name),), mapping)
+        if isinstance(state, Transient):  # part of a batch of changes: made in place
+            state[name] = taint
+            return state
+        return state.set(name, taint)
 
 
 _STATEMENTS = {

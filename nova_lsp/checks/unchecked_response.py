@@ -19,6 +19,7 @@ it is assigned to a name that is never read afterwards.  Any later read of the n
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 
 from astroid import nodes
@@ -105,34 +106,40 @@ def _is_checked_call(call, options) -> bool:
     return name in options["checked"]
 
 
-def _loads_after(name: str, assign, scope) -> bool:
+def _reads(ctx, scope) -> dict[str, list[tuple[int, int]]]:
+    """name -> sorted (line, column) of every read of it in ``scope`` (computed once per scope,
+    so a function with many stored results is walked once, not once per result)."""
+
+    def compute():
+        found: dict[str, list[tuple[int, int]]] = {}
+        for node in nodes_in_scope(scope, nodes.Name):
+            found.setdefault(node.name, []).append((node.lineno or 0, node.col_offset or 0))
+        for positions in found.values():
+            positions.sort()
+        return found
+
+    return ctx.index.memo(("unchecked_response.reads", id(scope)), compute)
+
+
+def _loads_after(ctx, name: str, assign, scope) -> bool:
     """A read of ``name`` after ``assign`` in ``scope`` (or anywhere in an enclosing loop of
     the assignment, which runs again)."""
-    position = (assign.lineno or 0, assign.col_offset or 0)
+    positions = _reads(ctx, scope).get(name)
+    if not positions:
+        return False
+    if positions[-1] > (assign.lineno or 0, assign.col_offset or 0):
+        return True
     loop = assign.parent
     while loop is not None and loop is not scope and not isinstance(loop, _LOOPS):
         loop = loop.parent
-    in_loop = loop if isinstance(loop, _LOOPS) else None
-    for node in nodes_in_scope(scope, nodes.Name):
-        if node.name != name:
-            continue
-        if (node.lineno or 0, node.col_offset or 0) > position:
-            return True
-        if in_loop is not None and _inside(node, in_loop):
-            return True
-    return False
+    if not isinstance(loop, _LOOPS):
+        return False
+    start = (loop.lineno or 0, loop.col_offset or 0)
+    at = bisect.bisect_left(positions, start)
+    return at < len(positions) and positions[at] <= (loop.end_lineno or 0, loop.end_col_offset or 0)
 
 
-def _inside(node, ancestor) -> bool:
-    current = node.parent
-    while current is not None:
-        if current is ancestor:
-            return True
-        current = current.parent
-    return False
-
-
-def _statement_fate(call):
+def _statement_fate(ctx, call):
     """(fate text, report?) for a call whose value is dropped or stored."""
     node = call
     parent = node.parent
@@ -148,7 +155,7 @@ def _statement_fate(call):
         if name == "_":
             return None  # explicitly ignored
         scope = parent.scope()
-        if isinstance(scope, nodes.Module) or _loads_after(name, parent, scope):
+        if isinstance(scope, nodes.Module) or _loads_after(ctx, name, parent, scope):
             return None
         return f"assigned to `{name}` but never checked"
     return None
@@ -157,17 +164,18 @@ def _statement_fate(call):
 def check(ctx):
     opts = ctx.options
     options = {
-        "methods": set(opts.get("methods", ())),
-        "receivers": tuple(opts.get("receivers", ())),
-        "modules": set(opts.get("modules", ())),
-        "classes": tuple(opts.get("client-classes", ())),
-        "checked": set(opts.get("checked-calls", ())),
+        "methods": set(opts["methods"]),
+        "receivers": tuple(opts["receivers"]),
+        "modules": set(opts["modules"]),
+        "classes": tuple(opts["client-classes"]),
+        "checked": set(opts["checked-calls"]),
     }
     imports = import_map(ctx)
     for call in ctx.index.of(nodes.Call):
+        ctx.tick()
         if not (_is_rest_write(call, options, imports) or _is_checked_call(call, options)):
             continue
-        fate = _statement_fate(call)
+        fate = _statement_fate(ctx, call)
         if fate is None:
             continue
         label = dotted(call.func) or call.func.as_string()

@@ -25,6 +25,7 @@ from nova_lsp.engine.analyze import analyze
 from nova_lsp.engine.cache import FORMAT as CACHE_FORMAT
 from nova_lsp.engine.cache import ResultCache, content_key
 from nova_lsp.engine.registry import load_registry
+from nova_lsp.engine.runtime import tune_gc
 from nova_lsp.files import SourceError, discover, read_bytes
 from nova_lsp.report import FileResult, Report, fingerprints
 
@@ -73,6 +74,7 @@ def analyse_bytes(display: str, data: bytes, config: Config) -> Outcome:
 def _init_worker(config: Config) -> None:
     global _CONFIG
     _CONFIG = config
+    tune_gc()
 
 
 def _work(batch):
@@ -197,6 +199,7 @@ def run_check(args) -> int:
         raise UsageError("--jobs must be 0 (all cores) or a positive number")
     config = load_config(args)
     registry = load_registry()
+    tune_gc()
     config.active_rules(registry)  # validate selection before doing any work
     paths, problems = discover(args.paths or ["."], config.excludes(), config.root)
     errors: list[tuple[str, str]] = []

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import bisect
 import weakref
+from functools import lru_cache
 
 from astroid import nodes
 
@@ -38,6 +39,13 @@ def parses(text: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return False
     return True
+
+
+@lru_cache(maxsize=256)
+def _parses_alone(text: str) -> bool:
+    """``parses`` for inserted blocks of statements, which repeat (the same import or helper
+    added by many fixes)."""
+    return parses(text)
 
 
 class _Tops:
@@ -76,7 +84,7 @@ def edited_text_parses(document, module, edits, anchor=None) -> bool:
     regions: list[tuple[int, int, int]] = []  # (first line, last line, indentation column)
     for edit in edits:
         if _inserts_statements(edit, tops.start_set):
-            if not parses(edit.new_text):
+            if not _parses_alone(edit.new_text):
                 return False
             continue
         kept.append(edit)
@@ -134,7 +142,7 @@ def _standalone(node, document) -> bool:
     col = document.col_from_utf8(first, lead.col_offset or 0)
     if document.line(first)[:col].strip():
         return False
-    if isinstance(node, nodes.If) and isinstance(node.parent, nodes.If) and node in node.parent.orelse:
+    if isinstance(node, nodes.If):  # an ``elif`` (also one of a reshaped ladder)
         line = (node.lineno or 1) - 1
         col = document.col_from_utf8(line, node.col_offset or 0)
         if document.line(line)[col:].startswith("elif"):

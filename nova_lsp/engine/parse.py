@@ -54,7 +54,98 @@ def parse(document: Document) -> nodes.Module | SyntaxProblem:
             return _syntax_problem(document, exc2)
     except ValueError as exc:  # e.g. source code string cannot contain null bytes
         return _syntax_problem(document, exc)
-    return build(tree, document.path)
+    return build(reshape(tree), document.path)
+
+
+# -- long flat chains ------------------------------------------------------------------------
+#
+# CPython's parser accepts a concatenation of about 2,900 terms or an ``elif`` ladder of about
+# 2,900 branches (past that it cannot compile the code either), but they are trees that deep:
+# ``a + b + c`` is ``(a + b) + c``, and every ``elif`` is an ``if`` inside the ``else`` of the
+# one before.  astroid's tree builder, and astroid's own ``scope()`` / ``statement()``, recurse
+# once per level, so from about 490 terms or 245 branches the file could not be analysed.
+# Before the tree is built, such chains are reshaped, without changing any node's position:
+#
+# - a chain of more than CHAIN_LIMIT operands of one associative operator (``+``, ``*``,
+#   ``|``, ``&``, ``^``) becomes a balanced tree of the same operands in the same order
+#   (depth log2 of the length instead of the length);
+# - an ``if``/``elif`` ladder of more than CHAIN_LIMIT branches becomes that many ``if``
+#   statements side by side, the last one keeping the final ``else``.  For the rules this
+#   is what the ladder is, branch by branch (a secret on any branch, a handler on any
+#   branch); only "every branch leaves" is no longer seen, so a ladder that long is never
+#   taken to always raise.
+#
+# Shorter chains, which is all hand-written code, are left exactly as parsed.
+
+CHAIN_LIMIT = 64
+_ASSOCIATIVE = (ast.Add, ast.Mult, ast.BitOr, ast.BitAnd, ast.BitXor)
+
+
+def reshape(tree: ast.AST) -> ast.AST:
+    """``tree`` with its long chains reshaped (see above), walked without recursion."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                if value and isinstance(value[0], ast.stmt) and any(isinstance(s, ast.If) for s in value):
+                    value[:] = _flatten_ladders(value)
+                for index, item in enumerate(value):
+                    if isinstance(item, ast.BinOp):
+                        value[index] = item = _balanced(item)
+                    if isinstance(item, ast.AST):
+                        stack.append(item)
+            elif isinstance(value, ast.BinOp):
+                balanced = _balanced(value)
+                setattr(node, field, balanced)
+                stack.append(balanced)
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+    return tree
+
+
+def _balanced(node: ast.BinOp) -> ast.BinOp:
+    if not isinstance(node.op, _ASSOCIATIVE):
+        return node
+    kind = type(node.op)
+    operands = []
+    current = node
+    while isinstance(current, ast.BinOp) and type(current.op) is kind:
+        operands.append(current.right)
+        current = current.left
+    if len(operands) < CHAIN_LIMIT:
+        return node
+    operands.append(current)
+    operands.reverse()
+    return _join(operands, kind)
+
+
+def _join(operands: list, kind) -> ast.AST:
+    if len(operands) == 1:
+        return operands[0]
+    middle = len(operands) // 2
+    left, right = _join(operands[:middle], kind), _join(operands[middle:], kind)
+    joined = ast.BinOp(left=left, op=kind(), right=right)
+    joined.lineno, joined.col_offset = left.lineno, left.col_offset
+    joined.end_lineno, joined.end_col_offset = right.end_lineno, right.end_col_offset
+    return joined
+
+
+def _flatten_ladders(stmts: list) -> list:
+    out = []
+    for stmt in stmts:
+        ladder = [stmt]
+        while isinstance(ladder[-1], ast.If) and len(ladder[-1].orelse) == 1 and isinstance(ladder[-1].orelse[0], ast.If):
+            ladder.append(ladder[-1].orelse[0])
+        if not isinstance(stmt, ast.If) or len(ladder) <= CHAIN_LIMIT:
+            out.append(stmt)
+            continue
+        for branch in ladder[:-1]:
+            branch.orelse = []
+            last = branch.body[-1]
+            branch.end_lineno, branch.end_col_offset = last.end_lineno, last.end_col_offset
+        out.extend(ladder)
+    return out
 
 
 def build(tree: ast.Module, path: str | None) -> nodes.Module:

@@ -9,7 +9,6 @@ from __future__ import annotations
 # Only modules Python has loaded before any of ours (builtin or frozen) at module level:
 # ``python -m nova_lsp.server`` imports this package before its __main__ can take the working
 # directory off sys.path, and a project's logging.py there must not be imported.
-import gc
 import os
 import sys
 
@@ -36,15 +35,6 @@ def _configure_logging() -> None:
     )
 
 
-def _tune_gc() -> None:
-    """Fewer, cheaper collections: astroid builds many short-lived objects per analysis, and
-    the long-lived ones (pygls, lsprotocol's converters, the rules) need not be scanned."""
-    gc.collect()
-    gc.freeze()
-    gen0, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(max(gen0, 50_000), gen1, gen2)
-
-
 def serve(tcp: str | None = None) -> int:
     """Run the server on stdio (default) or on ``tcp`` ("HOST:PORT"); return the exit code."""
     if tcp is not None:
@@ -54,10 +44,11 @@ def serve(tcp: str | None = None) -> int:
             print(f"nova-lsp: error: {exc}", file=sys.stderr)
             return 2
     _configure_logging()
+    from nova_lsp.engine.runtime import tune_gc
     from nova_lsp.server.server import create_server
 
     server = create_server()
-    _tune_gc()
+    tune_gc()
     try:
         if tcp is not None:
             server.start_tcp(host, port)

@@ -135,7 +135,7 @@ def test_no_unused_reports_in_a_file_that_does_not_parse():
 
 
 def test_unused_reporting_is_off_by_default():
-    analysis = analyze(Document("a = 1  # nova-lsp: ignore\n"), Config())
+    analysis = analyze(Document("a = 1  # nova-lsp: ignore\n"), Config().selection())
     assert analysis.findings == ()
 
 
