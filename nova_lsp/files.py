@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from nova_lsp.core.document import DecodeError, decode_source
-
-MAX_FILE_BYTES = 10 * 1024 * 1024  # larger files are reported, not parsed
+from nova_lsp.engine.selection import DEFAULT_MAX_FILE_SIZE, oversize_message
 
 
 class SourceError(Exception):
@@ -127,9 +126,11 @@ def _walk(top: Path, excludes, root: Path | None, problems: list[Problem]) -> It
             yield path
 
 
-def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of a regular file.  FIFOs, sockets and devices are refused without blocking:
-    opening a named pipe for reading would otherwise wait forever for a writer."""
+def read_bytes(path: Path, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (the max-file-size setting: the
+    same limit the engine applies to a text, so a large file is refused before it is read).
+    FIFOs, sockets and devices are refused without blocking: opening a named pipe for reading
+    would otherwise wait forever for a writer."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except IsADirectoryError:
@@ -143,7 +144,7 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise SourceError("not a regular file (a pipe, socket or device); skipped")
         if info.st_size > limit:
-            raise SourceError(f"file is {info.st_size} bytes, over the {limit}-byte limit; skipped")
+            raise SourceError(oversize_message(info.st_size, limit))
         with os.fdopen(fd, "rb") as handle:
             fd = -1  # now owned (and closed) by the file object
             data = handle.read(limit + 1)
@@ -153,11 +154,11 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         if fd >= 0:
             os.close(fd)
     if len(data) > limit:  # grew since fstat
-        raise SourceError(f"file is over the {limit}-byte limit; skipped")
+        raise SourceError(oversize_message(len(data), limit))
     return data
 
 
-def read_source(path: Path, limit: int = MAX_FILE_BYTES) -> str:
+def read_source(path: Path, limit: int = DEFAULT_MAX_FILE_SIZE) -> str:
     """The decoded text of a Python file, or ``SourceError`` naming the reason."""
     data = read_bytes(path, limit)
     try:

@@ -322,6 +322,7 @@ def check(ctx):
     by_function: dict[int, list] = {}
     functions = {}
     for call in ctx.index.of(nodes.Call):
+        ctx.tick()
         name = call_name(call)
         if name is None or (name not in write_calls and name not in _HTTP_WRITES):
             continue

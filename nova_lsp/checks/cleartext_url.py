@@ -114,6 +114,7 @@ def check(ctx):
     )
     doc_keywords = frozenset(ctx.options["documentation-keywords"])
     for node in ctx.index.of(nodes.Const):
+        ctx.tick()
         value = node.value
         if not isinstance(value, str) or "http://" not in value.lower():
             continue

@@ -41,6 +41,7 @@ def check(ctx):
     ignored = frozenset(ctx.options["non-message-keywords"])
     flow = None
     for raise_node in ctx.index.of(nodes.Raise):
+        ctx.tick()
         arguments = raised_arguments(raise_node, ignored)
         if not arguments:
             continue

@@ -26,6 +26,7 @@ def check(ctx):
         tags.append("TODO")
     pattern = _pattern(tuple(tags))
     for line, col, comment in comments(ctx.document.text):
+        ctx.tick()
         # the tag may share the comment with a suppression: `# FIXME x  # nova-lsp: ignore[...]`
         directive = comment.find("nova-lsp:")
         match = pattern.search(comment, 0, directive if directive >= 0 else len(comment))

@@ -384,6 +384,7 @@ def _loop_findings(ctx, imports, transient, extra_waits):
     tries_by_loop: dict[int, list] = {}
     loops: dict[int, object] = {}
     for try_node in ctx.index.of(*_TRIES):
+        ctx.tick()
         child, node = try_node, try_node.parent
         while node is not None and not isinstance(node, _SCOPES) and not isinstance(node, _LOOPS):
             child, node = node, node.parent
@@ -392,6 +393,7 @@ def _loop_findings(ctx, imports, transient, extra_waits):
             loops[id(node)] = node
 
     for key, try_nodes in tries_by_loop.items():
+        ctx.tick()
         loop = loops[key]
         if isinstance(loop, nodes.While):
             kind = "forever" if _is_forever(loop.test) else "while"
@@ -545,6 +547,7 @@ def _decorator_findings(ctx, imports, transient):
     module = ctx.module
     candidates = []  # (node, call or None, lib, what)
     for call in ctx.index.of(nodes.Call):
+        ctx.tick()
         if call_name(call) not in _LIBRARY_NAMES:
             continue
         name = qualified(call.func, imports)
@@ -556,6 +559,7 @@ def _decorator_findings(ctx, imports, transient):
             lib = _RETRY_OBJECTS[name]
             candidates.append((call, call, lib, f"`{name}`"))
     for fn in ctx.index.of(nodes.FunctionDef, nodes.AsyncFunctionDef):
+        ctx.tick()
         if fn.decorators is None:
             continue
         for deco in fn.decorators.nodes:

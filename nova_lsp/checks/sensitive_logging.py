@@ -251,6 +251,7 @@ def check(ctx):
     candidates = sinks.candidates
     imports = import_map(ctx)
     for call in ctx.index.of(nodes.Call):
+        ctx.tick()
         func = call.func
         if isinstance(func, nodes.Attribute):
             if func.attrname not in candidates:

@@ -41,6 +41,7 @@ def check(ctx):
     broad = set(ctx.options["broad-exceptions"])
     imports = import_map(ctx)
     for handler in ctx.index.of(nodes.ExceptHandler):
+        ctx.tick()
         caught = _is_broad(handler, broad, imports)
         if caught is None or not _does_nothing(handler.body):
             continue

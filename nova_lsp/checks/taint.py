@@ -387,8 +387,9 @@ class _ScopeFlow:
 class SensitiveFlow:
     """Taint of every local name before every statement, computed per scope on demand."""
 
-    def __init__(self, module: nodes.Module, kb: Knowledge, imports: Mapping[str, str]) -> None:
+    def __init__(self, module: nodes.Module, kb: Knowledge, imports: Mapping[str, str], tick=None) -> None:
         self.module = module
+        self.tick = tick or (lambda: None)  # the time budget (``CheckContext.tick``)
         self.kb = kb
         self.imports = imports
         self._scopes: dict = {}
@@ -904,6 +905,7 @@ class _Walker:
         return merged.done()
 
     def stmt(self, node, state: PMap) -> PMap:
+        self.flow.tick()
         self.out.before[node] = state
         handler = _STATEMENTS.get(type(node))
         return handler(self, node, state) if handler is not None else state
@@ -1081,7 +1083,7 @@ _STATEMENTS = {
 
 def shared_flow(ctx, kb: Knowledge) -> SensitiveFlow:
     """One flow per analysis and per set of source options, shared by NOVA001 and NOVA002."""
-    return ctx.index.memo(("sensitive-flow", kb.key), lambda: SensitiveFlow(ctx.module, kb, import_map(ctx)))
+    return ctx.index.memo(("sensitive-flow", kb.key), lambda: SensitiveFlow(ctx.module, kb, import_map(ctx), ctx.tick))
 
 
 def describe(ctx, leak: Leak) -> tuple[dict, tuple[Related, ...]]:

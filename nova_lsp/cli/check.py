@@ -130,7 +130,7 @@ def analyse_files(paths: list[Path], config: Config, jobs: int, cache: ResultCac
         display = display_path(path)
         order.append(display)
         try:
-            data = read_bytes(path)
+            data = read_bytes(path, config.max_file_size)
         except SourceError as exc:
             errors.append((display, str(exc)))
             continue

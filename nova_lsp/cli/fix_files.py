@@ -18,6 +18,7 @@ from nova_lsp.config import Config
 from nova_lsp.core.document import DecodeError, decode_source
 from nova_lsp.core.text import escape_control
 from nova_lsp.engine.fix_all import FixResult, fix_text, main_fix
+from nova_lsp.files import SourceError, read_bytes
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
@@ -64,12 +65,13 @@ def _encoding(data: bytes) -> str:
 def fix_file(path: Path, config: Config | None = None, write: bool = True) -> FixResult:
     """Fix one file; with ``write`` the file is replaced (atomically) when anything changed.
     The file keeps its encoding, BOM, line endings and permissions."""
+    config = config or Config()
     try:
-        data = path.read_bytes()
+        data = read_bytes(path, config.max_file_size)
         text = decode_source(data)
-    except (OSError, DecodeError) as exc:
+    except (SourceError, DecodeError) as exc:
         raise FixError(str(exc)) from None
-    result = fix_text(text, _display(path), (config or Config()).selection())
+    result = fix_text(text, _display(path), config.selection())
     if write and result.changed:
         try:
             encoded = result.text.encode(_encoding(data))

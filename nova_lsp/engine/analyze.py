@@ -18,7 +18,7 @@ from nova_lsp.engine.fixes import edited_text_parses
 from nova_lsp.engine.lexer import lex
 from nova_lsp.engine.parse import NodeIndex, SyntaxProblem, parse, quick_syntax_check
 from nova_lsp.engine.registry import Registry
-from nova_lsp.engine.selection import ActiveRule, Selection, default_selection
+from nova_lsp.engine.selection import ActiveRule, Selection, default_selection, oversize_message
 from nova_lsp.engine.suppressions import find_suppressions, is_suppressed, suppress_edit_text
 
 SYNTAX_ERROR = "NOVA900"
@@ -220,17 +220,6 @@ def oversize(document: Document, limit: int) -> str | None:
     if size <= limit:
         return None
     return oversize_message(size, limit)
-
-
-def oversize_message(size: int, limit: int) -> str:
-    return f"skipped: the file is {_human(size)}, over the limit of {_human(limit)} (the max-file-size setting)"
-
-
-def _human(size: int) -> str:
-    for unit, scale in (("MiB", 1024**2), ("KiB", 1024)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} bytes"
 
 
 def finish(document, raw: Raw, errors, by_id, registry, not_run=frozenset(), module=None, fixes: FixPolicy = True):

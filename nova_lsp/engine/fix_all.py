@@ -15,6 +15,7 @@ make its finding go away is never applied twice.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from nova_lsp.core.document import Document, apply_edits
@@ -67,23 +68,47 @@ def _collides(a: Edit, b: Edit) -> bool:
     return a0 == b0 and (a0 == a1 or b0 == b1)
 
 
+class _Taken:
+    """The edits taken so far, sorted by start.  They never collide with one another, so a new
+    edit collides with one of them exactly when it collides with the one just before it or
+    the first one at or after its start: two neighbours to look at, not every edit."""
+
+    def __init__(self) -> None:
+        self.starts: list[tuple[int, int]] = []
+        self.edits: list[Edit] = []
+
+    def collides(self, edit: Edit) -> bool:
+        start = _bounds(edit)[0]
+        at = bisect.bisect_left(self.starts, start)
+        return any(_collides(edit, self.edits[i]) for i in (at - 1, at) if 0 <= i < len(self.edits))
+
+    def add(self, edit: Edit) -> None:
+        start = _bounds(edit)[0]
+        at = bisect.bisect_left(self.starts, start)
+        self.starts.insert(at, start)
+        self.edits.insert(at, edit)
+
+
 def compose(findings) -> tuple[list[tuple[Finding, Fix]], list[Edit]]:
     """(the fixes taken, the edits to apply) for the main fixes of ``findings``."""
     taken: list[tuple[Finding, Fix]] = []
     edits: list[Edit] = []
+    placed = _Taken()
     seen: set[Edit] = set()
     for finding in sorted(findings, key=lambda f: f.sort_key):
         fix = main_fix(finding)
         if fix is None:
             continue
         fresh = [e for e in dict.fromkeys(fix.edits) if e not in seen]
-        if any(_collides(e, other) for e in fresh for other in edits):
+        if any(placed.collides(e) for e in fresh):
             continue
         if any(_collides(a, b) for i, a in enumerate(fresh) for b in fresh[i + 1 :]):
             continue
         taken.append((finding, fix))
         edits.extend(fresh)
         seen.update(fresh)
+        for edit in fresh:
+            placed.add(edit)
     return taken, edits
 
 

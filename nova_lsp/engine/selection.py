@@ -67,3 +67,15 @@ def default_selection(registry: Registry | None = None) -> Selection:
     registry = registry or load_registry()
     rules = tuple(ActiveRule(rule, None, dict(rule.options)) for rule in registry.rules if rule.enabled)
     return Selection(rules, registry)
+
+
+def oversize_message(size: int, limit: int) -> str:
+    """What is said of a file over the size limit, by the engine and by the file reader alike."""
+    return f"skipped: the file is {_human(size)}, over the limit of {_human(limit)} (the max-file-size setting)"
+
+
+def _human(size: int) -> str:
+    for unit, scale in (("MiB", 1024**2), ("KiB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"

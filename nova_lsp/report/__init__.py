@@ -56,10 +56,19 @@ def fingerprints(result: FileResult) -> list[str]:
     directory the check runs from."""
     seen: dict[str, int] = {}
     prints = []
+    prefixes: dict[tuple[str, int], object] = {}  # (rule, line) -> hash state after the line
     for finding in result.findings:
-        line = result.lines[finding.span.start_line].strip() if finding.span.start_line < len(result.lines) else ""
-        base = "\x1f".join((finding.rule, line, finding.message))
-        digest = hashlib.sha256(base.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        number = finding.span.start_line
+        key = (finding.rule, number)
+        prefix = prefixes.get(key)
+        if prefix is None:
+            # the line is hashed once per rule, however many findings it has (a minified
+            # line can hold thousands); the digest is that of the whole joined text
+            line = result.lines[number].strip() if number < len(result.lines) else ""
+            prefix = prefixes[key] = hashlib.sha256("\x1f".join((finding.rule, line, "")).encode("utf-8", "surrogatepass"))
+        state = prefix.copy()
+        state.update(finding.message.encode("utf-8", "surrogatepass"))
+        digest = state.hexdigest()[:24]
         seen[digest] = seen.get(digest, 0) + 1
         prints.append(f"{digest}:{seen[digest]}")
     return prints
