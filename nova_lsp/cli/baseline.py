@@ -7,8 +7,10 @@ survives line shifts and matches from whatever directory the check runs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from nova_lsp.cli.options import UsageError
@@ -68,3 +70,39 @@ def _printable_path(text: str) -> str:
         return text
     except UnicodeEncodeError:  # surrogate-escaped bytes of a non-UTF-8 file name
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A loaded baseline: the recorded fingerprints of each file, by path relative to it."""
+
+    base_dir: Path
+    prints: dict[str, frozenset[str]]
+    digest: str  # of the file's content: results that depend on it are cached apart
+
+    @classmethod
+    def load(cls, path: str) -> "Baseline":
+        known = load_baseline(path)
+        by_path: dict[str, set[str]] = {}
+        for key, fingerprint in known:
+            by_path.setdefault(key, set()).add(fingerprint)
+        try:
+            digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+        return cls(Path(path).parent, {k: frozenset(v) for k, v in by_path.items()}, digest)
+
+    def prints_for(self, path: Path | None, display: str) -> frozenset[str]:
+        return self.prints.get(baseline_key(path, display, self.base_dir), frozenset())
+
+
+def unrecorded(prints: frozenset[str]):
+    """The engine's fix policy for a file with ``prints`` recorded: build fixes only for
+    findings the baseline does not record (``--fix`` never touches a baselined finding, and
+    a baselined finding costs no fix work)."""
+
+    def policy(document, findings):
+        result = FileResult("", tuple(findings), tuple(document.lines))
+        return [fingerprint not in prints for fingerprint in fingerprints(result)]
+
+    return policy

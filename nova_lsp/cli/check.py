@@ -13,7 +13,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from nova_lsp.cli.baseline import baseline_key, load_baseline, write_baseline
+from nova_lsp.cli.baseline import Baseline, unrecorded, write_baseline
 from nova_lsp.cli.fix_files import fix_outcomes
 from nova_lsp.cli.options import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError, default_jobs, load_config
 from nova_lsp.cli.output import emit, render
@@ -62,13 +62,16 @@ def printable_path(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def analyse_bytes(display: str, data: bytes, config: Config) -> Outcome:
+def analyse_bytes(display: str, data: bytes, config: Config, recorded: frozenset[str] = frozenset()) -> Outcome:
+    """One file's outcome; findings whose fingerprints are in ``recorded`` (a baseline's) get
+    no fixes built."""
     key = content_key(data)
     try:
         text = decode_source(data)
     except DecodeError as exc:
         return Outcome(display, key, None, str(exc))
-    return Outcome(display, key, analyze(Document(text, display), config.selection()), None)
+    fixes = unrecorded(recorded) if recorded else True
+    return Outcome(display, key, analyze(Document(text, display), config.selection(), fixes=fixes), None)
 
 
 def _init_worker(config: Config) -> None:
@@ -78,7 +81,7 @@ def _init_worker(config: Config) -> None:
 
 
 def _work(batch):
-    return [analyse_bytes(display, data, _CONFIG) for display, data in batch]
+    return [analyse_bytes(display, data, _CONFIG, recorded) for display, data, recorded in batch]
 
 
 def _start_method() -> str:
@@ -106,10 +109,10 @@ def _run_pool(jobs: int, items, config: Config) -> list[Outcome]:
                 outcomes.extend(future.result())
             except Exception:  # BrokenProcessPool (a worker died), or a result that would not pickle
                 failed.extend(batch)
-    for display, data in failed:  # one file per fresh worker, to find the one that kills it
+    for display, data, recorded in failed:  # one file per fresh worker, to find the one that kills it
         try:
             with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=(config,)) as pool:
-                outcomes.extend(pool.submit(_work, [(display, data)]).result())
+                outcomes.extend(pool.submit(_work, [(display, data, recorded)]).result())
         except BrokenProcessPool:
             message = "skipped: the analysis crashed its worker process"
             outcomes.append(Outcome(display, content_key(data), None, message))
@@ -119,7 +122,7 @@ def _run_pool(jobs: int, items, config: Config) -> list[Outcome]:
     return outcomes
 
 
-def analyse_files(paths: list[Path], config: Config, jobs: int, cache: ResultCache | None):
+def analyse_files(paths: list[Path], config: Config, jobs: int, cache: ResultCache | None, baseline: Baseline | None = None):
     """(outcomes in path order, read errors) for the given files."""
     outcomes: dict[str, Outcome] = {}
     pending = []
@@ -140,11 +143,12 @@ def analyse_files(paths: list[Path], config: Config, jobs: int, cache: ResultCac
             if hit is not None:
                 outcomes[display] = Outcome(display, content_key(data), hit, None)
                 continue
-        pending.append((display, data))
+        recorded = baseline.prints_for(path, display) if baseline is not None else frozenset()
+        pending.append((display, data, recorded))
     if jobs > 1 and len(pending) > BATCH:
         done = _run_pool(min(jobs, (len(pending) + BATCH - 1) // BATCH), pending, config)
     else:
-        done = [analyse_bytes(display, data, config) for display, data in pending]
+        done = [analyse_bytes(display, data, config, recorded) for display, data, recorded in pending]
     for outcome in done:
         outcomes[outcome.display] = outcome
         if cache is not None and outcome.analysis is not None:
@@ -210,23 +214,26 @@ def run_check(args) -> int:
             continue
         errors.append((display_path(Path(problem.path)), problem.message))
 
+    baseline = Baseline.load(args.baseline) if args.baseline else None
     cache = None
     if not args.no_cache:
         cache_dir = Path(args.cache_dir) if args.cache_dir else Path(config.root or ".") / ".nova-lsp-cache"
-        unsafe = unsafe_cache_entry(cache_dir, config.fingerprint(), own_directory=not args.cache_dir)
+        # a baseline changes which findings get fixes: such results are cached apart
+        fingerprint = config.fingerprint() + (f"-{baseline.digest}" if baseline is not None else "")
+        unsafe = unsafe_cache_entry(cache_dir, fingerprint, own_directory=not args.cache_dir)
         if unsafe is None:
-            cache = ResultCache(cache_dir, config.fingerprint())
+            cache = ResultCache(cache_dir, fingerprint)
         else:
             shown = escape_control(display_path(unsafe))
             print(f"nova-lsp: warning: {shown} is a link; checking without the cache", file=sys.stderr)
-    outcomes, read_errors = analyse_files(paths, config, args.jobs or default_jobs(), cache)
+    outcomes, read_errors = analyse_files(paths, config, args.jobs or default_jobs(), cache, baseline)
     errors.extend(read_errors)
     if cache is not None:
         cache.save()
 
     if getattr(args, "fix", False) or getattr(args, "diff", False):
         before = outcomes
-        outcomes, changed, fix_errors = fix_outcomes(outcomes, config, diff=args.diff)
+        outcomes, changed, fix_errors = fix_outcomes(outcomes, config, diff=args.diff, baseline=baseline)
         errors.extend(fix_errors)
         for old, new in zip(before, outcomes):
             if new is not old:  # rewritten on disk: carets must come from the new text
@@ -253,13 +260,11 @@ def run_check(args) -> int:
         print(f"nova-lsp: wrote {count} finding(s) to baseline {args.write_baseline}", file=sys.stderr)
         return EXIT_ERROR if errors else EXIT_CLEAN
 
-    if args.baseline:
-        known = load_baseline(args.baseline)
-        base_dir = Path(args.baseline).parent
+    if baseline is not None:
         filtered = []
         for result in results:
-            key = baseline_key(real_paths.get(result.path), result.path, base_dir)
-            keep = tuple(f for f, fp in zip(result.findings, fingerprints(result)) if (key, fp) not in known)
+            recorded = baseline.prints_for(real_paths.get(result.path), result.path)
+            keep = tuple(f for f, fp in zip(result.findings, fingerprints(result)) if fp not in recorded)
             if keep:
                 filtered.append(FileResult(result.path, keep, result.lines))
         results = filtered

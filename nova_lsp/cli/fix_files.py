@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+from nova_lsp.cli.baseline import unrecorded
 from nova_lsp.config import Config
 from nova_lsp.core.document import DecodeError, decode_source
 from nova_lsp.core.text import escape_control
@@ -62,7 +63,7 @@ def _encoding(data: bytes) -> str:
     return encoding
 
 
-def fix_file(path: Path, config: Config | None = None, write: bool = True) -> FixResult:
+def fix_file(path: Path, config: Config | None = None, write: bool = True, fixes=True) -> FixResult:
     """Fix one file; with ``write`` the file is replaced (atomically) when anything changed.
     The file keeps its encoding, BOM, line endings and permissions."""
     config = config or Config()
@@ -71,7 +72,7 @@ def fix_file(path: Path, config: Config | None = None, write: bool = True) -> Fi
         text = decode_source(data)
     except (SourceError, DecodeError) as exc:
         raise FixError(str(exc)) from None
-    result = fix_text(text, _display(path), config.selection())
+    result = fix_text(text, _display(path), config.selection(), fixes)
     if write and result.changed:
         try:
             encoded = result.text.encode(_encoding(data))
@@ -105,7 +106,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise FixError(f"cannot write: {exc.strerror or exc}") from None
 
 
-def fix_outcomes(outcomes, config: Config, *, diff: bool, out=None, err=None):
+def fix_outcomes(outcomes, config: Config, *, diff: bool, out=None, err=None, baseline=None):
     """``--fix`` / ``--diff`` over the analysed files of a ``check`` run.
 
     Returns (outcomes with the analysis of what is left, files that changed or would change,
@@ -123,8 +124,9 @@ def fix_outcomes(outcomes, config: Config, *, diff: bool, out=None, err=None):
         if analysis is None or not any(main_fix(f) for f in analysis.findings):
             updated.append(outcome)
             continue
+        recorded = baseline.prints_for(outcome.path, outcome.display) if baseline is not None else frozenset()
         try:
-            result = fix_file(outcome.path or Path(outcome.display), config, write=not diff)
+            result = fix_file(outcome.path or Path(outcome.display), config, write=not diff, fixes=unrecorded(recorded) if recorded else True)
         except FixError as exc:
             errors.append((outcome.display, f"cannot fix: {exc}"))
             updated.append(outcome)

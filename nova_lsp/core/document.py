@@ -203,19 +203,84 @@ class Document:
         A column inside a character (between the two halves of a UTF-16 surrogate pair, or
         the bytes of a UTF-8 sequence) means the start of that character, as in
         ``col_from_utf8``."""
-        text = self.line(line)
-        if encoding == "utf-32" or text.isascii():
-            return min(max(units, 0), len(text))
-        count = 0
-        for index, ch in enumerate(text):
-            if encoding == "utf-8":
-                width = len(ch.encode("utf-8", "surrogatepass"))
-            else:
-                width = 2 if ord(ch) > 0xFFFF else 1
-            if count + width > units:
-                return index
-            count += width
-        return len(text)
+        return col_from_units(self.line(line), units, encoding)
+
+
+def col_from_units(text: str, units: int, encoding: str) -> int:
+    """``Document.col_from_units`` for one line's text (without its line ending)."""
+    if encoding == "utf-32" or text.isascii():
+        return min(max(units, 0), len(text))
+    count = 0
+    for index, ch in enumerate(text):
+        if encoding == "utf-8":
+            width = len(ch.encode("utf-8", "surrogatepass"))
+        else:
+            width = 2 if ord(ch) > 0xFFFF else 1
+        if count + width > units:
+            return index
+        count += width
+    return len(text)
+
+
+def _split_keeping_ends(text: str) -> list[str]:
+    """Lines with their endings; the last element has none (it is ``""`` after a final one)."""
+    lines = []
+    position = 0
+    for match in _LINE_SPLIT.finditer(text):
+        lines.append(text[position : match.end()])
+        position = match.end()
+    lines.append(text[position:])
+    return lines
+
+
+def _content(line: str) -> str:
+    if line.endswith("\r\n"):
+        return line[:-2]
+    if line.endswith(("\n", "\r")):
+        return line[:-1]
+    return line
+
+
+class LineTable:
+    """A text as its lines, for applying an editor's many incremental changes: each change
+    touches only the lines in its range (positions in code units of the negotiated encoding,
+    clamped as ``Document`` clamps them), and the text is joined once when it is needed.
+    Line endings are ``\n``, ``\r\n`` and ``\r``, as LSP counts them; a change that puts a
+    ``\r`` right before a ``\n`` makes one line ending of the two, as in the editor."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = _split_keeping_ends(text)
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def _locate(self, line: int, units: int, encoding: str) -> tuple[int, int]:
+        line = max(line, 0)
+        last = len(self.lines) - 1
+        if line > last:
+            return last, len(self.lines[last])
+        return line, col_from_units(_content(self.lines[line]), units, encoding)
+
+    def apply(self, start: tuple[int, int], end: tuple[int, int], new_text: str, encoding: str) -> None:
+        """Replace the range ``start``..``end`` ((line, units) pairs) with ``new_text``."""
+        first = self._locate(start[0], start[1], encoding)
+        stop = self._locate(end[0], end[1], encoding)
+        if stop < first:
+            first, stop = stop, first
+        lines = self.lines
+        last = len(lines) - 1
+        chunk = lines[first[0]][: first[1]] + new_text + lines[stop[0]][stop[1] :]
+        pieces = _split_keeping_ends(chunk)
+        if stop[0] < last:
+            pieces.pop()  # the chunk ends with the end line's own ending: no line after it
+        lines[first[0] : stop[0] + 1] = pieces
+        # a "\r" that now stands right before a "\n" joins it into one line ending
+        at = first[0] - 1
+        if at >= 0 and lines[at].endswith("\r") and at + 1 < len(lines) and lines[at + 1].startswith("\n"):
+            merged = _split_keeping_ends(lines[at] + lines[at + 1])
+            if at + 1 < len(lines) - 1:
+                merged.pop()
+            lines[at : at + 2] = merged
 
 
 def apply_edits(text: str, edits) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, Sequence
 
 from nova_lsp.core.document import Document
 from nova_lsp.core.model import Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Severity, Span
@@ -25,9 +25,10 @@ SYNTAX_ERROR = "NOVA900"
 _clock = time.monotonic  # the time budget's clock (tests replace it)
 UNUSED_SUPPRESSION = "NOVA901"
 
-# Which kept findings get their fixes built: all (True), none (False), or those a predicate
-# accepts (the CLI leaves out baselined findings).
-FixPolicy = bool | Callable[[Finding], bool]
+# Which kept findings get their fixes built: all (True), none (False), or those a function of
+# (the document, every kept finding in report order) flags (the CLI leaves out the findings
+# its baseline records: their fingerprints number identical findings in report order).
+FixPolicy = bool | Callable[[Document, Sequence[Finding]], Sequence[bool]]
 
 
 def analyze(document: Document, selection: Selection | None = None, *, fixes: FixPolicy = True) -> Analysis:
@@ -242,10 +243,14 @@ def build_fixes(document, module, findings, pending: dict, policy: FixPolicy = T
     (and that ``policy`` wants); each fix is validated locally and dropped if it does not parse."""
     if not pending or policy is False or module is None:
         return {}
+    wanted = None
+    if policy is not True:
+        ordered = sorted(findings, key=lambda f: f.sort_key)
+        wanted = {id(f) for f, flag in zip(ordered, policy(document, ordered)) if flag}
     out: dict[int, Finding] = {}
     for finding in findings:
         job = pending.get(id(finding))
-        if job is None or (policy is not True and not policy(finding)):
+        if job is None or (wanted is not None and id(finding) not in wanted):
             continue
         try:
             made = list(job.build())

@@ -19,7 +19,7 @@ import bisect
 from dataclasses import dataclass
 
 from nova_lsp.core.document import Document, apply_edits
-from nova_lsp.engine.analyze import analyze
+from nova_lsp.engine.analyze import FixPolicy, analyze
 from nova_lsp.core.model import Analysis, Edit, Finding, Fix, FixKind
 from nova_lsp.engine.fixes import parses
 from nova_lsp.engine.selection import Selection
@@ -116,11 +116,12 @@ def _fixable(analysis: Analysis) -> int:
     return sum(1 for f in analysis.findings if main_fix(f) is not None)
 
 
-def fix_text(text: str, path: str = "<string>", selection: Selection | None = None) -> FixResult:
-    """Apply the main fix of every finding in ``text`` until none is left to apply."""
+def fix_text(text: str, path: str = "<string>", selection: Selection | None = None, fixes: FixPolicy = True) -> FixResult:
+    """Apply the main fix of every finding in ``text`` until none is left to apply (of the
+    findings ``fixes`` wants fixed: a baseline's are left alone)."""
     current = text
     applied: list[Applied] = []
-    analysis = analyze(Document(current, path), selection)
+    analysis = analyze(Document(current, path), selection, fixes=fixes)
     previous = None
     for _ in range(MAX_ROUNDS):
         fixable = _fixable(analysis)
@@ -135,7 +136,7 @@ def fix_text(text: str, path: str = "<string>", selection: Selection | None = No
             break
         applied.extend(Applied(f.rule, fix.title, f.span.start_line + 1) for f, fix in taken)
         current = new
-        analysis = analyze(Document(current, path), selection)
+        analysis = analyze(Document(current, path), selection, fixes=fixes)
     return FixResult(text, current, tuple(applied), analysis)
 
 

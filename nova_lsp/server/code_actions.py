@@ -170,12 +170,26 @@ async def _fill_fix_all(
     snapshot = ls.session.snapshot(uri)
     if snapshot is None or snapshot.key != result.key:
         return action
+    # once per text revision (and configuration): a client that asks for code actions on
+    # every cursor move, without resolving them lazily, must not pay for fix-all each time
+    cached = ls.fix_all_edits.get(uri)
+    if cached is not None and cached[0] == snapshot.key:
+        future = cached[1]
+    else:
+        try:
+            future = asyncio.get_running_loop().run_in_executor(
+                ls.executor, fix_all_edit, snapshot.text, snapshot.path, snapshot.config
+            )
+        except RuntimeError:  # shutting down
+            return action
+        ls.fix_all_edits[uri] = (snapshot.key, future)
     try:
-        edit = await asyncio.get_running_loop().run_in_executor(
-            ls.executor, fix_all_edit, snapshot.text, snapshot.path, snapshot.config
-        )
+        edit = await asyncio.shield(future)
     except RuntimeError:  # shutting down
         return action
+    except Exception:
+        ls.fix_all_edits.pop(uri, None)  # not kept: the next request tries again
+        raise
     edits = [] if edit is None else [convert.text_edit(result.document, edit, ls.session.encoding)]
     action.edit = convert.workspace_edit(uri, result.version, edits, ls.session.features.document_changes)
     return action

@@ -266,6 +266,8 @@ class NovaLanguageServer(LanguageServer):
         self.executor = DaemonExecutor(ANALYSIS_THREADS)
         self.publisher = diagnostics.Publisher(self)
         self.scheduler = Scheduler(self.session, self.executor, self.publisher)
+        # uri -> (result key, future of the fix-all edit): computed once per text revision
+        self.fix_all_edits: dict[str, tuple] = {}
         self.shutdown_requested = False
         self.exit_code = 1  # until a shutdown request and exit notification arrive
         self._shown: set[str] = set()

@@ -21,12 +21,12 @@ from typing import Mapping, Any, Callable
 from pygls.uris import to_fs_path
 
 from nova_lsp.config import Config, ConfigError, discover_config
-from nova_lsp.core.document import Document
+from nova_lsp.core.document import Document, LineTable
 from nova_lsp.engine.incremental import IncrementalAnalyzer
 from nova_lsp.files import is_excluded
 from nova_lsp.server import settings as settings_mod
 from nova_lsp.server.capabilities import ClientFeatures
-from nova_lsp.server.convert import ConvertOptions, apply_content_change
+from nova_lsp.server.convert import ConvertOptions
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,7 @@ class Session:
     _project_configs: dict[str, Config] = field(default_factory=dict)
     _effective: dict[str, Config] = field(default_factory=dict)
     _analyzers: dict[str, IncrementalAnalyzer] = field(default_factory=dict)
+    _tables: dict[str, LineTable] = field(default_factory=dict)  # open texts as lines (didChange)
     _revisions: int = 0
 
     # -- documents -----------------------------------------------------------------------
@@ -108,22 +109,34 @@ class Session:
         doc = OpenDocument(uri, text, version, language_id or "", uri_to_path(uri), self._revisions)
         self.documents[uri] = doc
         self._analyzers[uri] = IncrementalAnalyzer()
+        self._tables.pop(uri, None)
         return doc
 
     def change(self, uri: str, version: int | None, changes) -> OpenDocument | None:
+        """Apply a ``didChange``'s content changes.  They go to the document's line table, so
+        each costs the lines it touches (not the whole text), and the text is joined once."""
         doc = self.documents.get(uri)
         if doc is None:
             return None
-        text = doc.text
+        table = self._tables.get(uri)
+        if table is None:
+            table = self._tables[uri] = LineTable(doc.text)
         for change in changes:
-            text = apply_content_change(text, change, self.encoding)
+            rng = getattr(change, "range", None)
+            if rng is None:
+                table = self._tables[uri] = LineTable(change.text)
+            else:
+                start = (rng.start.line, rng.start.character)
+                end = (rng.end.line, rng.end.character)
+                table.apply(start, end, change.text, self.encoding)
         self._revisions += 1
-        doc = replace(doc, text=text, version=version, revision=self._revisions)
+        doc = replace(doc, text=table.text(), version=version, revision=self._revisions)
         self.documents[uri] = doc
         return doc
 
     def close(self, uri: str) -> OpenDocument | None:
         self._analyzers.pop(uri, None)
+        self._tables.pop(uri, None)
         return self.documents.pop(uri, None)
 
     # -- settings ------------------------------------------------------------------------

@@ -64,4 +64,5 @@ def did_close(ls: "NovaLanguageServer", params: types.DidCloseTextDocumentParams
     if ls.session.close(uri) is None:
         return
     ls.scheduler.forget(uri)
+    ls.fix_all_edits.pop(uri, None)
     ls.publisher.closed(uri)

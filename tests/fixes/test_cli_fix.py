@@ -199,3 +199,18 @@ def test_several_fixes_adding_one_import_add_it_once(tree):
     text = path.read_text(encoding="utf-8")
     assert text.count("from oslo_utils import strutils") == 1
     assert text.count("strutils.mask_dict_password(") == 3
+
+
+def test_fix_with_a_baseline_leaves_the_baselined_findings_alone(tmp_path):
+    target = tmp_path / "volume.py"
+    target.write_text(LEAKY, encoding="utf-8")
+    recorded = nova_lsp("--write-baseline", "baseline.json", "volume.py", cwd=tmp_path)
+    assert recorded.returncode == 0, recorded.stderr
+    # a new leak after the baseline was written: the only one --fix may touch
+    target.write_text(LEAKY + "\n\ndef rotate(admin_password):\n    LOG.info('new %s', admin_password)\n", encoding="utf-8")
+    proc = nova_lsp("--fix", "--baseline", "baseline.json", "volume.py", cwd=tmp_path)
+    text = target.read_text(encoding="utf-8")
+    assert "LOG.info('new %s', '***')" in text
+    assert 'LOG.debug("Attaching %s", connection_info)' in text  # baselined: untouched
+    assert "while True:" in text and "attempt" not in text
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -115,3 +115,16 @@ def test_sizes_with_units():
     for text, expected in sizes.items():
         value = int(text) if text.isdigit() else text
         assert Config().overlay({"max-file-size": value}, "test").max_file_size == expected
+
+
+def test_a_rule_that_runs_past_the_budget_is_stopped_inside(monkeypatch):
+    # the clock moves only when a rule looks at it from inside (every 256 steps): the first
+    # look, inside NOVA001's loop over calls, is past the budget
+    looks = iter([0.0, 0.0] + [100.0] * 10_000)
+    monkeypatch.setattr(engine, "_clock", lambda: next(looks))
+    many = CODE + "".join(f"\n\ndef f{i}(password):\n    LOG.debug('x %s', password)\n" for i in range(600))
+    config = Config().overlay({"time-budget": 15, "select": ["NOVA001", "NOVA006"]}, "test")
+    result = analyze(Document(many, "nova/auth.py"), config.selection())
+    (error,) = result.errors
+    assert error.skipped and error.message.startswith("skipped rules NOVA001, NOVA006: the time budget of 15 s")
+    assert len(result.findings) < 601  # stopped part-way, and said so
