@@ -379,6 +379,11 @@ def _find_pyproject(directory: str) -> str | None:
     return None
 
 
+def forget_discovered_configs() -> None:
+    """Forget which ``pyproject.toml`` configures each directory (one was created or edited)."""
+    _find_pyproject.cache_clear()
+
+
 def _configures_us(text: str) -> bool:
     """The file has a ``tool.nova-lsp`` table in any TOML spelling (``[tool.nova-lsp]``,
     ``[tool."nova-lsp"]``, dotted keys).  A file that does not parse but mentions us is

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from astroid import nodes
 
+from nova_lsp.checks.layout import attached_comments_start
 from nova_lsp.core.model import Edit, Span
 
 STDLIB, THIRD_PARTY, PROJECT = 1, 2, 3
@@ -317,8 +318,6 @@ class ImportPlan:
         return end
 
     def _attached_comments_start(self, line: int) -> int:
-        from nova_lsp.checks.layout import attached_comments_start
-
         return attached_comments_start(self.ctx.document, line)
 
     def _point(self, new: _New) -> tuple:

@@ -7,23 +7,19 @@ import sys
 
 from nova_lsp.cli.options import UsageError
 from nova_lsp.report import Report
+from nova_lsp.report.github import render as github_render
+from nova_lsp.report.json_report import render as json_render
+from nova_lsp.report.sarif import render as sarif_render
+from nova_lsp.report.text import render as text_render
 
 
 def render(report: Report, args) -> str:
     if args.format == "json":
-        from nova_lsp.report.json_report import render as json_render
-
         return json_render(report)
     if args.format == "sarif":
-        from nova_lsp.report.sarif import render as sarif_render
-
         return sarif_render(report)
     if args.format == "github":
-        from nova_lsp.report.github import render as github_render
-
         return github_render(report)
-    from nova_lsp.report.text import render as text_render
-
     return text_render(report, colour=use_colour(args), statistics=args.statistics)
 
 

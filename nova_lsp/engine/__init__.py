@@ -1,13 +1,4 @@
-"""The rule engine: text in, findings out.  Knows nothing of LSP, terminals or files.
-
-``from nova_lsp.engine import analyze`` is the public entry point (imported lazily so that
-``nova_lsp.config`` can use the model without an import cycle).
+"""The rule engine: text in, findings out.  Knows nothing of LSP, terminals, files or the
+configuration format: it runs a ``Selection`` (``nova_lsp.engine.selection``) over a
+``Document`` (``nova_lsp.engine.analyze.analyze``).
 """
-
-
-def __getattr__(name):
-    if name == "analyze":
-        from nova_lsp.engine.analyze import analyze
-
-        return analyze
-    raise AttributeError(name)

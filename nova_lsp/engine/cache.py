@@ -18,6 +18,7 @@ from pathlib import Path
 
 from nova_lsp import __version__
 from nova_lsp.core.model import Analysis
+from nova_lsp.engine.registry import rules_dir
 from nova_lsp.engine.serialize import analysis_from_dict, analysis_to_dict
 
 FORMAT = 1
@@ -35,8 +36,6 @@ _ENGINE_SOURCES = ("core", "config.py", "engine", "checks")
 @lru_cache(maxsize=1)
 def engine_fingerprint() -> str:
     """Hash of the tool version, the rule files and the analysis code."""
-    from nova_lsp.engine.registry import rules_dir
-
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent.parent
     files: list[Path] = []

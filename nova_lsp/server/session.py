@@ -20,7 +20,7 @@ from typing import Mapping, Any, Callable
 
 from pygls.uris import to_fs_path
 
-from nova_lsp.config import Config, ConfigError, discover_config
+from nova_lsp.config import Config, ConfigError, discover_config, forget_discovered_configs
 from nova_lsp.core.document import Document, LineTable
 from nova_lsp.engine.incremental import IncrementalAnalyzer
 from nova_lsp.files import is_excluded
@@ -165,12 +165,7 @@ class Session:
         self.generation += 1
         self._project_configs.clear()
         self._effective.clear()
-        try:
-            from nova_lsp.config import _find_pyproject
-
-            _find_pyproject.cache_clear()
-        except (ImportError, AttributeError):  # pragma: no cover - config.py changed shape
-            pass
+        forget_discovered_configs()
 
     def _project_config(self, directory: str) -> Config:
         config = self._project_configs.get(directory)

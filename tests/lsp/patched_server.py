@@ -49,7 +49,7 @@ def _synthetic_fixes(document, finding):
     return replace(finding, fixes=(preferred, other) + finding.fixes, related=related)
 
 
-def instrumented_analyze(document, config=None, registry=None):
+def instrumented_analyze(document, config=None, registry=None, *, fixes=True):
     with _lock:
         _stats["analyses"] += 1
         _stats["active"] += 1
@@ -61,7 +61,7 @@ def instrumented_analyze(document, config=None, registry=None):
             time.sleep(float(match.group(1)))
         if "# TEST:BOOM" in document.text:
             raise RuntimeError("instrumented engine failure")
-        analysis = _real_analyze(document, config)
+        analysis = _real_analyze(document, config, fixes=fixes)
         findings = tuple(
             _synthetic_fixes(document, f) if f.rule == "NOVA006" else f for f in analysis.findings
         )
