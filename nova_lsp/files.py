@@ -30,20 +30,32 @@ class Problem:
     message: str
 
 
-def is_excluded(path: Path, patterns: Iterable[str], root: Path | None) -> bool:
-    """True when a component name or the root-relative path matches an exclude glob
-    (``fnmatch`` semantics, as the user's patterns are written)."""
+def is_excluded(path: Path, patterns: Iterable[str], root: Path | str | None) -> bool:
+    """True when a glob matches ``path`` relative to ``root`` (the directory holding the
+    configuration, or the working directory): a glob without ``/`` matches any one component
+    of that relative path (``build``, ``*.egg-info``, ``tests``), one with ``/`` the whole of
+    it (``nova/tests/*``).  ``fnmatch`` semantics, as the user's patterns are written.  A path
+    outside ``root`` is matched as given.  Only the part below the root counts: a checkout
+    that lives under ``.../build/...`` is not excluded by the ``build`` default."""
     names, name_globs, anchored = _compiled(tuple(patterns))
-    parts = [os.path.normcase(part) for part in path.parts]
+    rel = relative_to(Path(path), root)
+    parts = [os.path.normcase(part) for part in rel.parts if part not in ("/", "\\")]
     if any(part in names or any(glob(part) for glob in name_globs) for part in parts):
         return True
-    if anchored and root is not None:
-        try:
-            rel = os.path.normcase(path.absolute().relative_to(root).as_posix())
-        except (ValueError, OSError):
-            return False
-        return any(glob(rel) for glob in anchored)
+    if anchored and not rel.is_absolute():
+        text = os.path.normcase(rel.as_posix())
+        return any(glob(text) for glob in anchored)
     return False
+
+
+def relative_to(path: Path, root: Path | str | None) -> Path:
+    """``path`` relative to ``root`` when it lies under it, else as given."""
+    if root is not None:
+        try:
+            return path.absolute().relative_to(Path(root).absolute())
+        except (ValueError, OSError):
+            pass
+    return path
 
 
 @lru_cache(maxsize=16)
@@ -66,8 +78,12 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[frozenset[str], tuple, tuple]:
     return frozenset(names), tuple(name_globs), tuple(anchored)
 
 
-def discover(paths: Iterable[str], excludes: Iterable[str], root: str | None) -> tuple[list[Path], list[Problem]]:
-    """Python files under ``paths`` (files given explicitly are always included)."""
+def discover(
+    paths: Iterable[str], excludes: Iterable[str], root: str | None, force_exclude: bool = False
+) -> tuple[list[Path], list[Problem]]:
+    """Python files under ``paths``.  Files and directories named explicitly are checked even
+    when an exclude matches them, unless ``force_exclude`` (as ruff's ``--force-exclude``:
+    what pre-commit passes is then excluded exactly as the editor and a directory walk do)."""
     excludes = tuple(excludes)
     root_path = Path(root).resolve() if root else None
     found: list[Path] = []
@@ -84,6 +100,8 @@ def discover(paths: Iterable[str], excludes: Iterable[str], root: str | None) ->
         given = Path(raw)
         if not os.path.lexists(given):
             problems.append(Problem(str(given), "no such file or directory"))
+            continue
+        if force_exclude and is_excluded(given, excludes, root_path):
             continue
         if given.is_file():
             add(given)

@@ -15,15 +15,18 @@ then uses, so it is evaluated once::
     _validate_allocations(alloc_request)
     self.reportclient.put_allocations(context, consumer_uuid, alloc_request)
 
-The validator is the rule's ``fix-validator`` option: a dotted name is imported and called;
-a bare name that the module defines or imports is called; otherwise (the default,
-``_validate_allocations``) a small module-level helper of that name is added once, before the
-module's first function or class.  It checks the Placement shape — provider UUID keys, a
+The validator is the rule's ``fix-validator`` option: a dotted name is imported and called; a
+bare name that the module defines or imports is called; otherwise no fix is offered.  A
+project has one validator: ``nova-lsp write-allocation-validator PATH`` writes it once (the
+text of ``helper_source``), and the option names it.  It checks the Placement shape — provider UUID keys, a
 ``resources`` mapping, resource-class names ``^[A-Z0-9_]+$``, integer amounts from 1 to
 2147483647 (never ``bool``) — and raises ``ValueError`` naming the offending key.  It accepts
 the forms Nova writes: ``{rp_uuid: {"resources": ...}}``, a request body that holds them under
 ``"allocations"`` (dict form, or the list form used before microversion 1.12), and POST
 /allocations data keyed by consumer UUID.
+
+The fix is unsafe (it raises where the write went ahead before), so only ``--unsafe-fixes``
+or the editor's quick fix applies it, and it is never offered in test code.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from functools import lru_cache
 
 from astroid import nodes
 
-from nova_lsp.core.model import Edit, Fix, Span
+from nova_lsp.core.model import Applicability, Edit, Fix
 from nova_lsp.checks import layout
 from nova_lsp.checks.imports import ImportPlan, module_bindings, shadowed
 
@@ -156,18 +159,20 @@ def _insertable(doc, node, stmt) -> bool:
     return True
 
 
-def _validator_ref(ctx, plan: ImportPlan, stmt) -> tuple[str, str | None] | None:
-    """(callable text, name of a helper to generate or None); None when the project set
-    ``fix-validator`` to nothing (no fix)."""
+def _validator_ref(ctx, plan: ImportPlan, stmt) -> str | None:
+    """The text that calls the project's one validator: ``fix-validator`` as a dotted name
+    (imported), or a bare name the module itself defines or imports.  None otherwise: the fix
+    never pastes a validator into the module (one per project: ``nova-lsp
+    write-allocation-validator PATH`` writes it once, and the option names it)."""
     configured = ctx.options["fix-validator"].strip()
     if not configured:
         return None
     if "." in configured:
         module, attr = configured.rsplit(".", 1)
-        return plan.ref(module, attr, stmt), None
+        return plan.ref(module, attr, stmt)
     if shadowed(configured, stmt) or configured in module_bindings(ctx):
-        return configured, None
-    return configured, configured
+        return configured
+    return None
 
 
 def _fix(ctx, node) -> Fix | None:
@@ -178,14 +183,15 @@ def _fix(ctx, node) -> Fix | None:
         return None
     if isinstance(node.parent, nodes.Starred) or isinstance(node, nodes.Starred):
         return None
+    if layout.in_test_code(doc.path):
+        return None  # fake allocations in tests are the point of the test
     stmt = node.statement()
     if not _insertable(doc, node, stmt):
         return None
     plan = ImportPlan(ctx)
-    ref = _validator_ref(ctx, plan, stmt)
-    if ref is None:
+    validator = _validator_ref(ctx, plan, stmt)
+    if validator is None:
         return None
-    validator, helper = ref
     stmt_line = doc.node_span(stmt).start_line
     indent = layout.indent_of(doc, stmt_line)
     edits: list[Edit] = []
@@ -200,12 +206,12 @@ def _fix(ctx, node) -> Fix | None:
         value = text if _parses(f"{var} = {text}") else f"({text})"
         lines = [f"{indent}{var} = {value}", f"{indent}{validator}({var})"]
         edits.append(Edit(span, var))
+    if not layout.fits(doc, lines, ctx.line_length):
+        return None
     edits.append(layout.insert_lines_before(doc, stmt_line, lines))
-    helper_edit = _helper_edit(ctx, plan, helper, stmt) if helper is not None else None
-    edits.extend(plan.edits())  # imports first: they may go where the helper goes
-    if helper_edit is not None:
-        edits.append(helper_edit)
-    return Fix(TITLE, layout.merged(edits), preferred=True)
+    edits.extend(plan.edits())
+    # unsafe: the validator raises ValueError where the write went ahead before
+    return Fix(TITLE, layout.merged(edits), preferred=True, applicability=Applicability.UNSAFE)
 
 
 def _is_request_display(node) -> bool:
@@ -220,36 +226,3 @@ def _parses(text: str) -> bool:
     except (SyntaxError, ValueError):
         return False
     return True
-
-
-def file_indent_unit(doc) -> str:
-    """The file's indentation step (see ``Document.indent_unit``)."""
-    return doc.indent_unit
-
-
-def _helper_edit(ctx, plan: ImportPlan, name: str, stmt) -> Edit:
-    doc = ctx.document
-    module = ctx.module
-    top = stmt
-    while top.parent is not None and top.parent is not module:
-        top = top.parent
-    anchor = None
-    for candidate in module.body:
-        if isinstance(candidate, (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.ClassDef)) or candidate is top:
-            anchor = candidate
-            break
-    line = doc.node_span(anchor).start_line
-    decorators = getattr(anchor, "decorators", None)
-    if decorators is not None:
-        line = min(line, doc.node_span(decorators).start_line)
-    line = layout.attached_comments_start(doc, line)
-    nl = doc.newline
-    fullmatch = plan.ref("re", "fullmatch", None)
-    source = helper_source(name, fullmatch, file_indent_unit(doc), nl)
-    blanks_before = 0
-    probe = line - 1
-    while probe >= 0 and not doc.line(probe).strip() and blanks_before < 2:
-        blanks_before += 1
-        probe -= 1
-    prefix = nl * (2 - blanks_before) if line > 0 and probe >= 0 else ""
-    return Edit(Span(line, 0, line, 0), prefix + source + nl + nl)

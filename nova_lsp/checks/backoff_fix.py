@@ -41,10 +41,9 @@ from astroid import nodes
 from nova_lsp.checks import control, layout
 from nova_lsp.checks.imports import ImportPlan
 from nova_lsp.checks.tree import import_map, qualified
-from nova_lsp.core.model import Edit, Fix, Span
+from nova_lsp.core.model import Applicability, Edit, Fix, Span
 
 TITLE = "Wrap in backoff"
-_MAX_LINE = 79
 
 
 def _number(value) -> str:
@@ -63,11 +62,17 @@ def _params(options) -> tuple[float, float, int] | None:
 
 def loop_builder(ctx, loop, handlers):
     """The fix builder of a retry loop: ``handlers`` are the except clauses the check found
-    to come back for another attempt."""
+    to come back for another attempt.  Two variants: a capped, jittered wait (safe: only the
+    timing changes, so a service loop that must never stop keeps going), and, for a loop with
+    no attempt bound, the same wait plus a bound that re-raises (unsafe: it raises where
+    nothing raised).  None in test code, where loops that retry are there on purpose."""
 
     def build():
-        fix = _fix_loop(ctx, loop, sorted(handlers, key=lambda h: (h.lineno or 0, h.col_offset or 0)))
-        return () if fix is None else (fix,)
+        if layout.in_test_code(ctx.document.path):
+            return ()
+        ordered = sorted(handlers, key=lambda h: (h.lineno or 0, h.col_offset or 0))
+        made = (_fix_loop(ctx, loop, ordered, bound=False), _fix_loop(ctx, loop, ordered, bound=True))
+        return tuple(fix for fix in made if fix is not None)
 
     return build
 
@@ -149,7 +154,7 @@ def _is_coroutine(loop) -> bool:
     return isinstance(scope, nodes.AsyncFunctionDef)
 
 
-def _fix_loop(ctx, loop, handlers) -> Fix | None:
+def _fix_loop(ctx, loop, handlers, bound: bool) -> Fix | None:
     doc = ctx.document
     params = _params(ctx.options)
     if not handlers or params is None or not layout.starts_line(doc, loop):
@@ -169,8 +174,11 @@ def _fix_loop(ctx, loop, handlers) -> Fix | None:
             counter = layout.fresh_name("attempt", taken)
             add_counter = True
             bounded = False
+    unbounded = kind == "count" or (kind == "while" and not bounded)
+    if bound and not unbounded:
+        return None  # the loop has its bound: the one fix is the wait
     exponent = counter
-    if kind == "range" or (kind == "while" and not add_counter and bounded):
+    if kind == "range" or (kind == "while" and not add_counter and bounded) or (unbounded and not bound):
         # the counter can be large: cap the exponent where the delay reaches the cap anyway
         limit = max(1, math.ceil(math.log2(max(cap / base, 1.0))) + 1)
         exponent = f"min({counter}, {limit})"
@@ -180,7 +188,7 @@ def _fix_loop(ctx, loop, handlers) -> Fix | None:
     else:
         sleep = plan.ref("time", "sleep", at)
     uniform = plan.ref("random", "uniform", at)
-    wait = f"{sleep}({uniform}(0, min({_number(cap)}, {_number(base)} * 2 ** {exponent})))"
+    delay = f"min({_number(cap)}, {_number(base)} * 2 ** {exponent})"
 
     edits: list[Edit] = []
     loop_line = doc.node_span(loop).start_line
@@ -196,20 +204,37 @@ def _fix_loop(ctx, loop, handlers) -> Fix | None:
         lines = []
         if add_counter:
             lines.append(f"{counter} += 1")
-        if add_counter or (kind == "while" and not bounded):
+        if bound and (add_counter or kind == "while"):
             lines += [f"if {counter} >= {max_attempts}:", f"{unit}raise"]
-        elif kind == "count":
+        elif bound and kind == "count":
             lines += [f"if {counter} >= {max_attempts - 1}:", f"{unit}raise"]
-        lines.append(wait)
+        wait = f"{sleep}({uniform}(0, {delay}))"
+        if layout.width(body_indent + wait) > ctx.line_length:
+            # too long for the project's lines: the delay on a line of its own
+            name = layout.fresh_name("delay", taken)
+            lines += [f"{name} = {delay}", f"{sleep}({uniform}(0, {name}))"]
+        else:
+            lines.append(wait)
         block = [body_indent + line for line in lines]
+        if not layout.fits(doc, block, ctx.line_length):
+            return None
         edits.append(_handler_insert(doc, handler, block))
     edits.extend(plan.edits())
+    if bound:
+        title = f"{TITLE}, giving up after {max_attempts} attempts"
+        return Fix(title, layout.merged(edits), applicability=Applicability.UNSAFE)
     return Fix(TITLE, layout.merged(edits), preferred=True)
 
 
 def _handler_insert(doc, handler, block: list[str]) -> Edit:
     body = handler.body
     last = body[-1]
+    if len(body) == 1 and _placeholder(last) and layout.starts_line(doc, last):
+        # ``except X: pass``: the wait takes the place of the ``pass``
+        span = doc.node_span(last)
+        nl = doc.newline
+        text = nl.join(block)[len(layout.indent_of(doc, span.start_line)) :]
+        return Edit(span, text)
     mid_continue = any(
         isinstance(n, nodes.Continue) and n is not last for n in control.walk(body, skip_loops=True)
     )
@@ -219,6 +244,13 @@ def _handler_insert(doc, handler, block: list[str]) -> Edit:
     if isinstance(last, nodes.Continue):
         return layout.insert_lines_before(doc, doc.node_span(last).start_line, block)
     return layout.insert_lines_after(doc, doc.node_span(last).end_line, block)
+
+
+def _placeholder(stmt) -> bool:
+    """``pass`` or ``...``: a statement that only holds the place of a body."""
+    if isinstance(stmt, nodes.Pass):
+        return True
+    return isinstance(stmt, nodes.Expr) and isinstance(stmt.value, nodes.Const) and stmt.value.value is Ellipsis
 
 
 # -- retrying / tenacity ----------------------------------------------------------------------
@@ -239,16 +271,39 @@ def _fix_decorator(ctx, node, lib: str) -> Fix | None:
         new_args = [f"wait={wait}(multiplier={_number(base)}, max={_number(cap)})"]
     else:
         return None
+    doc = ctx.document
     if isinstance(node, nodes.Call):
         if any(kw.arg is None for kw in node.keywords or ()):
             return None
-        edits = _add_keywords(ctx.document, node, new_args)
+        edits = _add_keywords(doc, node, new_args, ctx.line_length)
+        if edits is not None and not _edited_lines_fit(doc, edits, ctx.line_length):
+            edits = None
+        if edits is None:
+            # the call written again with every argument wrapped to the line length
+            wrapped = layout.wrapped_call(doc, node, None, "", ctx.line_length, extra=new_args)
+            edits = None if wrapped is None else [Edit(*wrapped)]
     else:
-        end = ctx.document.node_span(node)
+        end = doc.node_span(node)
         edits = [Edit(Span(end.end_line, end.end_col, end.end_line, end.end_col), "(" + ", ".join(new_args) + ")")]
+        if not _edited_lines_fit(doc, edits, ctx.line_length):
+            edits = None
     if edits is None:
         return None
     return Fix(TITLE, layout.merged(list(edits) + list(plan.edits())), preferred=True)
+
+
+def _edited_lines_fit(doc, edits, limit: int) -> bool:
+    """Whether the lines the edits touch keep to ``limit`` once they are applied."""
+    from_line = min(e.span.start_line for e in edits)
+    to_line = max(e.span.end_line for e in edits)
+    begin = doc.offset(from_line, 0)
+    end = doc.offset(to_line, len(doc.line(to_line)))
+    text = doc.text[begin:end]
+    for edit in sorted(edits, key=lambda e: (e.span.start_line, e.span.start_col), reverse=True):
+        a = doc.offset(edit.span.start_line, edit.span.start_col) - begin
+        b = doc.offset(edit.span.end_line, edit.span.end_col) - begin
+        text = text[:a] + edit.new_text + text[b:]
+    return layout.fits(doc, text.splitlines(), limit, (from_line, to_line))
 
 
 def _millis(seconds) -> str:
@@ -270,7 +325,7 @@ def _after_skipping(text: str, offset: int) -> int:
     return offset
 
 
-def _add_keywords(doc, call, new_args: list[str]) -> list[Edit] | None:
+def _add_keywords(doc, call, new_args: list[str], limit: int = 79) -> list[Edit] | None:
     text = doc.text
     nl = doc.newline
     args = list(call.args) + [kw for kw in call.keywords or ()]
@@ -303,7 +358,7 @@ def _add_keywords(doc, call, new_args: list[str]) -> list[Edit] | None:
     if single:
         joined = ", ".join(new_args)
         edit_at, insert = (after + 1, " " + joined + ",") if trailing_comma else (last_end, ", " + joined)
-        if len(doc.line(open_line)) + len(insert) <= _MAX_LINE:
+        if len(doc.line(open_line)) + len(insert) <= limit:
             line, col = _line_col(doc, edit_at)
             return [Edit(Span(line, col, line, col), insert)]
         # too long for one line: continue under the opening parenthesis (visual indent)

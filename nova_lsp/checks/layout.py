@@ -158,3 +158,97 @@ def attached_comments_start(document, line: int) -> int:
     while start > 0 and document.line(start - 1).lstrip().startswith("#"):
         start -= 1
     return line if start == 0 else start
+
+
+# -- the project's line length -----------------------------------------------------------------
+
+
+def width(text: str) -> int:
+    """Columns a line takes, as pycodestyle counts them (characters; a tab counts one)."""
+    return len(text)
+
+
+def fits(document, lines: list[str], limit: int, replaced: tuple[int, int] | None = None) -> bool:
+    """Whether new ``lines`` keep to ``limit``.  A fix may not make a line longer than the
+    limit; where the code it rewrites (lines ``replaced`` of the document) was already
+    longer, it may not make it longer than it was."""
+    allowed = limit
+    if replaced is not None:
+        allowed = max(limit, max((width(document.line(n)) for n in range(replaced[0], replaced[1] + 1)), default=0))
+    return all(width(line) <= allowed for line in lines)
+
+
+def wrapped_call(document, call, replaced, new_text: str, limit: int, extra=()) -> tuple | None:
+    """The call ``call`` written again with one of its arguments' text replaced (``replaced``,
+    a span inside one argument, becomes ``new_text``; None: none is) and the argument texts
+    ``extra`` added at the end, its arguments wrapped to ``limit``: continuation lines under
+    the opening parenthesis (pycodestyle's visual indent), else a hanging indent one step in.
+    (span of the call, its new text), or None when the call holds comments or multi-line
+    arguments, or cannot be made to fit."""
+    span = document.node_span(call)
+    if span_has_comment(document, span):
+        return None
+    arguments = sorted(list(call.args) + list(call.keywords or ()), key=lambda a: (a.lineno or 0, a.col_offset or 0))
+    if not arguments and not extra:
+        return None
+    texts = []
+    for argument in arguments:
+        arg_span = document.node_span(argument)
+        text = document.text_of(arg_span)  # a keyword's span holds ``name=`` (or ``**``) too
+        if replaced is not None and (arg_span.start_line, arg_span.start_col) <= (replaced.start_line, replaced.start_col) and (
+            replaced.end_line,
+            replaced.end_col,
+        ) <= (arg_span.end_line, arg_span.end_col):
+            start = document.offset(replaced.start_line, replaced.start_col) - document.offset(arg_span.start_line, arg_span.start_col)
+            end = document.offset(replaced.end_line, replaced.end_col) - document.offset(arg_span.start_line, arg_span.start_col)
+            text = text[:start] + new_text + text[end:]
+        if "\n" in text or "\r" in text:
+            return None
+        texts.append(text)
+    texts.extend(extra)
+    first_line = document.line(span.start_line)
+    prefix = first_line[: span.start_col]
+    suffix = document.line(span.end_line)[span.end_col :]
+    head = prefix + document.text_of(document.node_span(call.func)) + "("
+    if "\n" in head or "\r" in head:
+        return None
+    indent = indent_of(document, span.start_line)
+    for style in ("visual", "hanging"):
+        lines = _fill(head, texts, " " * len(head) if style == "visual" else indent + "    ", style == "hanging", limit)
+        lines[-1] += suffix
+        if all(width(line) <= limit for line in lines):
+            text = document.newline.join(lines)
+            return Span(span.start_line, 0, span.end_line, len(document.line(span.end_line))), text
+    return None
+
+
+def _fill(head: str, texts: list[str], indent: str, hanging: bool, limit: int) -> list[str]:
+    """Arguments after ``head`` (which ends with the opening parenthesis), as many to a line
+    as fit; with ``hanging`` they start on the line after it."""
+    lines = []
+    current = head
+    opened = True  # nothing after the parenthesis (or the indent) yet
+    if hanging:
+        lines.append(head)
+        current = indent
+    for index, text in enumerate(texts):
+        piece = text + ("," if index < len(texts) - 1 else ")")
+        candidate = current + ("" if opened else " ") + piece
+        if opened or width(candidate) <= limit:
+            current, opened = candidate, False
+        else:
+            lines.append(current)
+            current = indent + piece
+    lines.append(current)
+    return lines
+
+
+def in_test_code(path: str | None) -> bool:
+    """A file of tests (a ``tests`` directory, ``test_*.py``, ``*_test.py``, ``conftest.py``):
+    fixes that change behaviour are not offered there, where odd loops and fake data are
+    usually the point."""
+    if not path:
+        return False
+    parts = str(path).replace("\\", "/").split("/")
+    name = parts[-1]
+    return "tests" in parts[:-1] or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"

@@ -34,8 +34,9 @@ import re
 
 from astroid import nodes
 
-from nova_lsp.checks.taint import CARRIER, SECRET, format_literal, knowledge, percent_fields
-from nova_lsp.core.model import Edit, Fix
+from nova_lsp.checks.taint import CARRIER, SECRET, DottedSet, format_literal, knowledge, percent_fields
+from nova_lsp.checks.tree import dotted
+from nova_lsp.core.model import Applicability, Edit, Fix
 from nova_lsp.checks import layout
 from nova_lsp.checks.imports import ImportPlan, bindings, module_bindings, shadowed
 
@@ -316,8 +317,55 @@ def _fix(ctx, node) -> Fix | None:
     else:
         func = plan.ref(STRUTILS, "mask_password", node)
         new_text, title = f"{func}({text})", f"Redact `{_short(text)}` with {func}()"
-    edits = (Edit(span, new_text),) + plan.edits()
-    return Fix(title, layout.merged(edits), preferred=True)
+    edit = _fitted(ctx, node, span, new_text)
+    if edit is None:
+        return None  # it cannot be written within the project's line length
+    edits = (edit,) + plan.edits()
+    return Fix(title, layout.merged(edits), preferred=True, applicability=_applicability(ctx, node))
+
+
+def _applicability(ctx, node) -> Applicability:
+    """Redacting what goes to a log changes no behaviour: safe.  What a program prints
+    (``print``, the rule's other ``extra-sinks``) or puts in an exception's message (NOVA002:
+    the API's error body) is its output, which the fix would change: unsafe."""
+    if ctx.rule.id != "NOVA001":
+        return Applicability.UNSAFE
+    extra = DottedSet(ctx.options["extra-sinks"])
+    current = node.parent
+    while current is not None and not current.is_statement:
+        if isinstance(current, nodes.Call):
+            written = dotted(current.func)
+            if written and extra.match(written):
+                return Applicability.UNSAFE
+        current = current.parent
+    return Applicability.SAFE
+
+
+def _fitted(ctx, node, span, new_text: str) -> Edit | None:
+    """The edit replacing ``span`` with ``new_text``, kept to the project's line length: when
+    the line would grow past it, the call around the value is wrapped (visual indent, else a
+    hanging one); None when it cannot be made to fit."""
+    doc = ctx.document
+    limit = ctx.line_length
+    first, last = span.start_line, span.end_line
+    line_before = doc.line(first)[: span.start_col]
+    line_after = doc.line(last)[span.end_col :]
+    lines = (line_before + new_text + line_after).splitlines() or [""]
+    if layout.fits(doc, lines, limit, (first, last)):
+        return Edit(span, new_text)
+    # a statement that was already too long may stay as long as it was
+    limit = max(limit, max(layout.width(doc.line(n)) for n in range(first, last + 1)))
+    call = node.parent
+    while call is not None and not call.is_statement and not isinstance(call, nodes.Call):
+        call = call.parent
+    while isinstance(call, nodes.Call):
+        wrapped = layout.wrapped_call(doc, call, span, new_text, limit)
+        if wrapped is not None:
+            return Edit(*wrapped)
+        call = call.parent
+        while call is not None and not call.is_statement and not isinstance(call, nodes.Call):
+            call = call.parent
+    return None
 
 
 def _quote(ctx, node) -> str:

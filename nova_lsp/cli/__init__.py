@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from pathlib import Path
 
+from nova_lsp import missing_dependency
+from nova_lsp.checks.allocation_fix import helper_source
 from nova_lsp.cli import check
 from nova_lsp.cli.options import EXIT_CLEAN, EXIT_ERROR, UsageError, build_parser
 from nova_lsp.config import ConfigError
@@ -38,6 +41,8 @@ def run(args, parser) -> int:
             return _rules(args)
         if args.command == "explain":
             return _explain(args)
+        if args.command == "write-allocation-validator":
+            return _write_validator(args)
         parser.print_help()
         return EXIT_ERROR
     except (UsageError, ConfigError, RuleError) as exc:
@@ -51,6 +56,10 @@ def run(args, parser) -> int:
     except BrokenPipeError:
         return EXIT_ERROR
     except Exception as exc:  # an internal error: say so, with the traceback for the bug report
+        missing = missing_dependency(exc, sys.executable) if isinstance(exc, ModuleNotFoundError) else None
+        if missing is not None:  # a dependency that is not installed: which, and how to install it
+            print(missing, file=sys.stderr)
+            return EXIT_ERROR
         print("nova-lsp: internal error (please report this):", file=sys.stderr)
         print(_traceback_text(exc), file=sys.stderr)
         return EXIT_ERROR
@@ -87,6 +96,34 @@ def _rules(args) -> int:
         cwe = ",".join(f"CWE-{c}" for c in r.cwe)
         state = "" if r.enabled else " (off by default)"
         print(f"{r.id}  {r.name:<{width}}  {r.severity.label:<11}  {cwe:<18}  {r.summary}{state}")
+    return EXIT_CLEAN
+
+
+VALIDATOR = "validate_allocations"
+
+
+def _write_validator(args) -> int:
+    """Write the module holding the project's allocation validator, once; say how to name it."""
+    path = Path(args.path)
+    if path.suffix != ".py":
+        raise UsageError(f"{args.path}: the validator goes in a Python module (a .py file)")
+    if path.exists():
+        raise UsageError(f"{args.path}: exists already; the validator is written once, into a new module")
+    if not path.parent.is_dir():
+        raise UsageError(f"{args.path}: no such directory {str(path.parent)!r}")
+    header = (
+        '"""Validation of Placement allocation dicts before they are written (CWE-20).\n\n'
+        "Written by ``nova-lsp write-allocation-validator``; the NOVA004 fix calls it.\n"
+        '"""\n\nimport re\n\n\n'
+    )
+    try:
+        path.write_text(header + helper_source(VALIDATOR, "re.fullmatch"), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{args.path}: cannot write: {exc.strerror or exc}") from None
+    module = ".".join(path.with_suffix("").parts).lstrip(".")
+    print(f"nova-lsp: wrote {escape_control(args.path)}; name it in your configuration:")
+    print("[tool.nova-lsp.rules.unvalidated-allocation]")
+    print(f'fix-validator = "{escape_control(module)}.{VALIDATOR}"')
     return EXIT_CLEAN
 
 

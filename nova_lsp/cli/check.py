@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nova_lsp.cli.baseline import Baseline, unrecorded, write_baseline
-from nova_lsp.cli.fix_files import fix_outcomes
+from nova_lsp.cli.fix_files import FixError, fix_outcomes, source_encoding, suppress_file, unified_diff
 from nova_lsp.cli.options import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError, default_jobs, load_config
 from nova_lsp.cli.output import emit, render
 from nova_lsp.config import Config
@@ -24,8 +24,10 @@ from nova_lsp.core.text import escape_control
 from nova_lsp.engine.analyze import analyze
 from nova_lsp.engine.cache import FORMAT as CACHE_FORMAT
 from nova_lsp.engine.cache import ResultCache, content_key
+from nova_lsp.engine.fix_all import fix_text
 from nova_lsp.engine.registry import load_registry
 from nova_lsp.engine.runtime import tune_gc
+from nova_lsp.engine.selection import oversize_message
 from nova_lsp.files import SourceError, discover, read_bytes
 from nova_lsp.report import FileResult, Report, fingerprints
 
@@ -62,16 +64,26 @@ def printable_path(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def analyse_bytes(display: str, data: bytes, config: Config, recorded: frozenset[str] = frozenset()) -> Outcome:
+def analyse_bytes(
+    display: str, data: bytes, config: Config, recorded: frozenset[str] = frozenset(), path: str | None = None
+) -> Outcome:
     """One file's outcome; findings whose fingerprints are in ``recorded`` (a baseline's) get
-    no fixes built."""
-    key = content_key(data)
+    no fixes built.  ``path`` (the file's own path) chooses its ``per-file-ignores``."""
+    key = cache_key(data, config, path or display)
     try:
         text = decode_source(data)
     except DecodeError as exc:
         return Outcome(display, key, None, str(exc))
     fixes = unrecorded(recorded) if recorded else True
-    return Outcome(display, key, analyze(Document(text, display), config.selection(), fixes=fixes), None)
+    selection = config.selection(path=path or display)
+    return Outcome(display, key, analyze(Document(text, display), selection, fixes=fixes), None)
+
+
+def cache_key(data: bytes, config: Config, path: str) -> str:
+    """The content's hash, and the rules ``per-file-ignores`` turns off for this path (the same
+    bytes under ``tests/`` and elsewhere are analysed by different rules)."""
+    ignored = config.ignored_for(path)
+    return content_key(data) + (":" + ",".join(sorted(ignored)) if ignored else "")
 
 
 def _init_worker(config: Config) -> None:
@@ -81,7 +93,7 @@ def _init_worker(config: Config) -> None:
 
 
 def _work(batch):
-    return [analyse_bytes(display, data, _CONFIG, recorded) for display, data, recorded in batch]
+    return [analyse_bytes(display, data, _CONFIG, recorded, path) for display, data, recorded, path in batch]
 
 
 def _start_method() -> str:
@@ -109,16 +121,16 @@ def _run_pool(jobs: int, items, config: Config) -> list[Outcome]:
                 outcomes.extend(future.result())
             except Exception:  # BrokenProcessPool (a worker died), or a result that would not pickle
                 failed.extend(batch)
-    for display, data, recorded in failed:  # one file per fresh worker, to find the one that kills it
+    for display, data, recorded, path in failed:  # one file per fresh worker, to find the one that kills it
         try:
             with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=(config,)) as pool:
-                outcomes.extend(pool.submit(_work, [(display, data, recorded)]).result())
+                outcomes.extend(pool.submit(_work, [(display, data, recorded, path)]).result())
         except BrokenProcessPool:
             message = "skipped: the analysis crashed its worker process"
-            outcomes.append(Outcome(display, content_key(data), None, message))
+            outcomes.append(Outcome(display, cache_key(data, config, path), None, message))
         except Exception as exc:
             message = f"internal error (please report this): {type(exc).__name__}: {exc}"
-            outcomes.append(Outcome(display, content_key(data), None, message))
+            outcomes.append(Outcome(display, cache_key(data, config, path), None, message))
     return outcomes
 
 
@@ -138,17 +150,18 @@ def analyse_files(paths: list[Path], config: Config, jobs: int, cache: ResultCac
             errors.append((display, str(exc)))
             continue
         sources[display] = (path, data)
+        key = cache_key(data, config, str(path))
         if cache is not None:
-            hit = cache.get(content_key(data))
+            hit = cache.get(key)
             if hit is not None:
-                outcomes[display] = Outcome(display, content_key(data), hit, None)
+                outcomes[display] = Outcome(display, key, hit, None)
                 continue
         recorded = baseline.prints_for(path, display) if baseline is not None else frozenset()
-        pending.append((display, data, recorded))
+        pending.append((display, data, recorded, str(path)))
     if jobs > 1 and len(pending) > BATCH:
         done = _run_pool(min(jobs, (len(pending) + BATCH - 1) // BATCH), pending, config)
     else:
-        done = [analyse_bytes(display, data, config, recorded) for display, data, recorded in pending]
+        done = [analyse_bytes(display, data, config, recorded, path) for display, data, recorded, path in pending]
     for outcome in done:
         outcomes[outcome.display] = outcome
         if cache is not None and outcome.analysis is not None:
@@ -201,18 +214,31 @@ def unsafe_cache_entry(directory: Path, config_fingerprint: str, own_directory: 
 def run_check(args) -> int:
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (all cores) or a positive number")
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        raise UsageError("--unsafe-fixes goes with --fix or --diff")
+    stdin = "-" in args.paths or (args.stdin_filename is not None and not args.paths)
+    if stdin and len(args.paths) > 1:
+        raise UsageError("'-' (standard input) cannot be checked together with other paths")
     config = load_config(args)
     registry = load_registry()
     tune_gc()
     config.active_rules(registry)  # validate selection before doing any work
-    paths, problems = discover(args.paths or ["."], config.excludes(), config.root)
+    if stdin:
+        return run_stdin(args, config, registry)
+    paths, problems = discover(args.paths or ["."], config.excludes(), config.root, config.force_exclude)
     errors: list[tuple[str, str]] = []
     for problem in problems:
         if "outside the checked tree" in problem.message:
-            shown = escape_control(display_path(Path(problem.path)))
-            print(f"nova-lsp: warning: {shown}: {problem.message}", file=sys.stderr)
+            if not args.quiet:
+                shown = escape_control(display_path(Path(problem.path)))
+                print(f"nova-lsp: warning: {shown}: {problem.message}", file=sys.stderr)
             continue
         errors.append((display_path(Path(problem.path)), problem.message))
+    if not paths and not errors:
+        # a typo in a path, or the wrong directory: an empty run must not pass as a clean one
+        named = ", ".join(escape_control(p) for p in (args.paths or ["."]))
+        print(f"nova-lsp: warning: no Python files found in {named}", file=sys.stderr)
+        return EXIT_ERROR
 
     baseline = Baseline.load(args.baseline) if args.baseline else None
     cache = None
@@ -223,7 +249,7 @@ def run_check(args) -> int:
         unsafe = unsafe_cache_entry(cache_dir, fingerprint, own_directory=not args.cache_dir)
         if unsafe is None:
             cache = ResultCache(cache_dir, fingerprint)
-        else:
+        elif not args.quiet:
             shown = escape_control(display_path(unsafe))
             print(f"nova-lsp: warning: {shown} is a link; checking without the cache", file=sys.stderr)
     outcomes, read_errors = analyse_files(paths, config, args.jobs or default_jobs(), cache, baseline)
@@ -231,9 +257,22 @@ def run_check(args) -> int:
     if cache is not None:
         cache.save()
 
-    if getattr(args, "fix", False) or getattr(args, "diff", False):
+    if args.add_suppressions:
+        added, add_errors = add_suppressions(outcomes, config, baseline, args.severity)
+        errors.extend(add_errors)
+        for path, message in sorted(errors):
+            print(f"nova-lsp: error: {escape_control(path)}: {escape_control(message)}", file=sys.stderr)
+        if not args.quiet:
+            files = len({path for path, _ in added})
+            print(f"nova-lsp: added {len(added)} suppression(s) in {files} file(s)", file=sys.stderr)
+        return EXIT_ERROR if errors else EXIT_CLEAN
+
+    applied: list = []
+    if args.fix or args.diff:
         before = outcomes
-        outcomes, changed, fix_errors = fix_outcomes(outcomes, config, diff=args.diff, baseline=baseline)
+        outcomes, changed, fix_errors, applied = fix_outcomes(
+            outcomes, config, diff=args.diff, baseline=baseline, unsafe=args.unsafe_fixes, quiet=args.quiet
+        )
         errors.extend(fix_errors)
         for old, new in zip(before, outcomes):
             if new is not old:  # rewritten on disk: carets must come from the new text
@@ -257,7 +296,8 @@ def run_check(args) -> int:
         count = write_baseline(args.write_baseline, results, real_paths)
         for path, message in errors:
             print(f"nova-lsp: error: {escape_control(path)}: {escape_control(message)}", file=sys.stderr)
-        print(f"nova-lsp: wrote {count} finding(s) to baseline {args.write_baseline}", file=sys.stderr)
+        if not args.quiet:
+            print(f"nova-lsp: wrote {count} finding(s) to baseline {args.write_baseline}", file=sys.stderr)
         return EXIT_ERROR if errors else EXIT_CLEAN
 
     if baseline is not None:
@@ -268,15 +308,93 @@ def run_check(args) -> int:
             if keep:
                 filtered.append(FileResult(result.path, keep, result.lines))
         results = filtered
+    results = below_severity_dropped(results, args.severity)
 
     report = Report(tuple(results), tuple(errors), registry.rules, config.docs_url, checked=len(outcomes))
-    emit(render(report, args), args)
+    emit(render(report, args, applied), args)
 
     if errors:
         return EXIT_ERROR
     if args.exit_zero:
         return EXIT_CLEAN
-    failing = any(f.severity >= args.severity for _, f in report.all_findings())
-    return EXIT_FINDINGS if failing else EXIT_CLEAN
+    return EXIT_FINDINGS if any(True for _ in report.all_findings()) else EXIT_CLEAN
 
 
+def below_severity_dropped(results: list[FileResult], minimum) -> list[FileResult]:
+    """``--severity LEVEL``: what is below it is neither reported, nor counted, nor failing.
+    (Syntax errors are errors, so they always stay.)"""
+    kept = []
+    for result in results:
+        findings = tuple(f for f in result.findings if f.severity >= minimum)
+        if findings:
+            kept.append(FileResult(result.path, findings, result.lines))
+    return kept
+
+
+def run_stdin(args, config: Config, registry) -> int:
+    """``nova-lsp check -`` (``--stdin-filename PATH``): the text on standard input, reported
+    under PATH, with PATH's configuration and per-file ignores.  With ``--fix`` the fixed
+    text goes to standard output (what editors' format-on-save and pre-commit setups read)
+    and nothing else does; with ``--diff`` the diff does."""
+    display = args.stdin_filename or "-"
+    data = sys.stdin.buffer.read()
+    if len(data) > config.max_file_size:
+        message = oversize_message(len(data), config.max_file_size)
+        print(f"nova-lsp: error: {escape_control(display)}: {message}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        text = decode_source(data)
+    except DecodeError as exc:
+        print(f"nova-lsp: error: {escape_control(display)}: {escape_control(str(exc))}", file=sys.stderr)
+        return EXIT_ERROR
+    selection = config.selection(path=display) if args.stdin_filename else config.selection()
+    if args.fix or args.diff:
+        result = fix_text(text, display, selection, unsafe=args.unsafe_fixes)
+        if args.diff:
+            sys.stdout.write(unified_diff(display, result.original, result.text))
+            sys.stdout.flush()
+            return EXIT_FINDINGS if result.changed else EXIT_CLEAN
+        try:
+            encoded = result.text.encode(source_encoding(data))
+        except (UnicodeEncodeError, FixError):
+            encoded = result.text.encode("utf-8")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(encoded)
+        sys.stdout.flush()
+        left = below_severity_dropped([FileResult(display, result.analysis.findings)], args.severity)
+        return EXIT_CLEAN if args.exit_zero or not left else EXIT_FINDINGS
+    analysis = analyze(Document(text, display), selection)
+    errors = [(display, e.message) for e in analysis.errors]
+    results = below_severity_dropped([FileResult(display, analysis.findings, tuple(Document(text).lines))], args.severity)
+    report = Report(tuple(results), tuple(errors), registry.rules, config.docs_url, checked=1)
+    emit(render(report, args), args)
+    if errors:
+        return EXIT_ERROR
+    return EXIT_CLEAN if args.exit_zero or not results else EXIT_FINDINGS
+
+
+def add_suppressions(outcomes, config: Config, baseline, minimum):
+    """``--add-suppressions``: a suppression comment for every finding that is reported (not a
+    baselined one, not one below ``--severity``), merged into the line's existing directive.
+    Returns ((path, 1) per comment added, errors)."""
+    added = []
+    errors = []
+    for outcome in outcomes:
+        analysis = outcome.analysis
+        if analysis is None or outcome.path is None or not analysis.findings:
+            continue
+        findings = [f for f in analysis.findings if f.severity >= minimum and f.rule != "NOVA900"]
+        if baseline is not None:
+            recorded = baseline.prints_for(outcome.path, outcome.display)
+            prints = fingerprints(FileResult(outcome.display, analysis.findings, _lines(outcome)))
+            skip = {id(f) for f, fp in zip(analysis.findings, prints) if fp in recorded}
+            findings = [f for f in findings if id(f) not in skip]
+        if not findings:
+            continue
+        try:
+            count = suppress_file(outcome.path, findings, config)
+        except FixError as exc:
+            errors.append((outcome.display, f"cannot add suppressions: {exc}"))
+            continue
+        added.extend((outcome.display, 1) for _ in range(count))
+    return added, errors

@@ -18,7 +18,7 @@ from nova_lsp.cli.baseline import unrecorded
 from nova_lsp.config import Config
 from nova_lsp.core.document import DecodeError, decode_source
 from nova_lsp.core.text import escape_control
-from nova_lsp.engine.fix_all import FixResult, fix_text, main_fix
+from nova_lsp.engine.fix_all import FixResult, fix_text, main_fix, suppress_all
 from nova_lsp.files import SourceError, read_bytes
 
 
@@ -55,7 +55,7 @@ class FixError(Exception):
     """A file that could not be fixed (read, decoded, encoded or written)."""
 
 
-def _encoding(data: bytes) -> str:
+def source_encoding(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
@@ -63,7 +63,7 @@ def _encoding(data: bytes) -> str:
     return encoding
 
 
-def fix_file(path: Path, config: Config | None = None, write: bool = True, fixes=True) -> FixResult:
+def fix_file(path: Path, config: Config | None = None, write: bool = True, fixes=True, unsafe: bool = False) -> FixResult:
     """Fix one file; with ``write`` the file is replaced (atomically) when anything changed.
     The file keeps its encoding, BOM, line endings and permissions."""
     config = config or Config()
@@ -72,10 +72,10 @@ def fix_file(path: Path, config: Config | None = None, write: bool = True, fixes
         text = decode_source(data)
     except (SourceError, DecodeError) as exc:
         raise FixError(str(exc)) from None
-    result = fix_text(text, _display(path), config.selection(), fixes)
+    result = fix_text(text, _display(path), config.selection(path=path), fixes, unsafe)
     if write and result.changed:
         try:
-            encoded = result.text.encode(_encoding(data))
+            encoded = result.text.encode(source_encoding(data))
         except UnicodeEncodeError as exc:
             raise FixError(f"the fixed text cannot be written as {exc.encoding}: {exc.reason}") from None
         _write_atomically(path, encoded)
@@ -106,12 +106,16 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise FixError(f"cannot write: {exc.strerror or exc}") from None
 
 
-def fix_outcomes(outcomes, config: Config, *, diff: bool, out=None, err=None, baseline=None):
-    """``--fix`` / ``--diff`` over the analysed files of a ``check`` run.
+def fix_outcomes(
+    outcomes, config: Config, *, diff: bool, out=None, err=None, baseline=None, unsafe: bool = False, quiet: bool = False
+):
+    """``--fix`` / ``--diff`` over the analysed files of a ``check`` run: safe fixes only,
+    unless ``unsafe``; never a finding the baseline records.
 
     Returns (outcomes with the analysis of what is left, files that changed or would change,
-    errors as (path, message)).  With ``diff`` the unified diffs go to ``out`` and nothing
-    is written; otherwise files are rewritten and a summary per file goes to ``err``.
+    errors as (path, message), (path, Applied) for every fix applied).  With ``diff`` the
+    unified diffs go to ``out`` and nothing is written; otherwise files are rewritten and a
+    summary per file goes to ``err`` (not with ``quiet``).
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -119,14 +123,21 @@ def fix_outcomes(outcomes, config: Config, *, diff: bool, out=None, err=None, ba
     fixed = 0
     errors: list[tuple[str, str]] = []
     updated = []
+    applied = []
     for outcome in outcomes:
         analysis = outcome.analysis
-        if analysis is None or not any(main_fix(f) for f in analysis.findings):
+        if analysis is None or not any(main_fix(f, unsafe) for f in analysis.findings):
             updated.append(outcome)
             continue
         recorded = baseline.prints_for(outcome.path, outcome.display) if baseline is not None else frozenset()
         try:
-            result = fix_file(outcome.path or Path(outcome.display), config, write=not diff, fixes=unrecorded(recorded) if recorded else True)
+            result = fix_file(
+                outcome.path or Path(outcome.display),
+                config,
+                write=not diff,
+                fixes=unrecorded(recorded) if recorded else True,
+                unsafe=unsafe,
+            )
         except FixError as exc:
             errors.append((outcome.display, f"cannot fix: {exc}"))
             updated.append(outcome)
@@ -136,19 +147,39 @@ def fix_outcomes(outcomes, config: Config, *, diff: bool, out=None, err=None, ba
             continue
         changed += 1
         fixed += len(result.applied)
+        applied.extend((outcome.display, a) for a in result.applied)
         if diff:
             out.write(unified_diff(outcome.display, result.original, result.text))
             updated.append(outcome)
         else:
-            print(f"nova-lsp: fixed {escape_control(outcome.display)}: {summary(result.applied)}", file=err)
+            if not quiet:
+                print(f"nova-lsp: fixed {escape_control(outcome.display)}: {summary(result.applied)}", file=err)
             updated.append(replace(outcome, analysis=result.analysis))
     if diff:
         out.flush()
         verb = "would fix"
     else:
         verb = "fixed"
-    if changed:
+    if changed and not quiet:
         noun = "problem" if fixed == 1 else "problems"
         files = "file" if changed == 1 else "files"
         print(f"nova-lsp: {verb} {fixed} {noun} in {changed} {files}", file=err)
-    return updated, changed, errors
+    return updated, changed, errors, applied
+
+
+def suppress_file(path: Path, findings, config: Config) -> int:
+    """Add a suppression for each of ``findings`` to the file (``--add-suppressions``); the
+    number of comments added or extended.  The file keeps its encoding and line endings."""
+    try:
+        data = read_bytes(path, config.max_file_size)
+        text = decode_source(data)
+    except (SourceError, DecodeError) as exc:
+        raise FixError(str(exc)) from None
+    new_text, count = suppress_all(text, findings)
+    if new_text != text:
+        try:
+            encoded = new_text.encode(source_encoding(data))
+        except UnicodeEncodeError as exc:
+            raise FixError(f"the text cannot be written as {exc.encoding}: {exc.reason}") from None
+        _write_atomically(path, encoded)
+    return count

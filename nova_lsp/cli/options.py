@@ -52,11 +52,21 @@ def build_parser() -> argparse.ArgumentParser:
         type=_severity,
         default=Severity.HINT,
         metavar="LEVEL",
-        help="lowest severity that fails the run: error, warning, information, hint (default: hint)",
+        help="lowest severity to report (and to fail the run): error, warning, information, hint (default: hint)",
     )
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    check.add_argument("--fix", action="store_true", help="apply the fix of every finding that has one, then report what is left")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes, then report what is left")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also apply fixes that can change what the program does")
     check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, write nothing; exit 1 if there are any")
+    check.add_argument("--show-fixes", action="store_true", help="(text) show the fix of each fixable finding, or with --fix each fix applied")
+    check.add_argument(
+        "--add-suppressions",
+        action="store_true",
+        help="add a '# nova-lsp: ignore[ID]' comment for every finding (to adopt the tool on a legacy tree)",
+    )
+    check.add_argument("--quiet", "-q", action="store_true", help="print the findings and errors only: no summary, no progress")
+    check.add_argument("--stdin-filename", metavar="PATH", help="the path of the text read from standard input (with '-' as PATH)")
+    check.add_argument("--force-exclude", action="store_true", help="apply excludes to files named on the command line too")
     check.add_argument("--jobs", "-j", type=int, default=0, metavar="N", help="worker processes (default: CPU count)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     check.add_argument("--cache-dir", metavar="DIR", help="cache directory (default: .nova-lsp-cache in the project root)")
@@ -85,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
+    writer = sub.add_parser(
+        "write-allocation-validator",
+        help="write the project's one Placement allocation validator, for the NOVA004 fix",
+    )
+    writer.add_argument("path", metavar="PATH", help="the new module, e.g. nova/scheduler/allocation_validation.py")
+
     explain = sub.add_parser("explain", help="print the documentation of a rule")
     explain.add_argument("rule", metavar="ID", help="rule id or name, e.g. NOVA001 or log-sensitive-data")
     return parser
@@ -97,8 +113,11 @@ def load_config(args) -> Config:
             raise UsageError(f"{args.config}: config file not found")
         config = read_config_file(path)
     else:
-        first = Path(args.paths[0]) if args.paths else Path.cwd()
-        config = discover_config(first if first.exists() else Path.cwd())
+        named = [p for p in args.paths if p != "-"]
+        if getattr(args, "stdin_filename", None) and not named:
+            named = [args.stdin_filename]
+        first = Path(named[0]) if named else Path.cwd()
+        config = discover_config(first if first.exists() else (first.parent if first.parent.exists() else Path.cwd()))
     table: dict = {}
     if args.select:
         table["select"] = _split(args.select)
@@ -110,6 +129,8 @@ def load_config(args) -> Config:
         table["exclude"] = _split(args.exclude)
     if args.extend_exclude:
         table["extend-exclude"] = _split(args.extend_exclude)
+    if getattr(args, "force_exclude", False):
+        table["force-exclude"] = True
     return config.overlay(table, "command line") if table else config
 
 

@@ -13,14 +13,21 @@ from nova_lsp.report.sarif import render as sarif_render
 from nova_lsp.report.text import render as text_render
 
 
-def render(report: Report, args) -> str:
+def render(report: Report, args, applied=()) -> str:
     if args.format == "json":
         return json_render(report)
     if args.format == "sarif":
         return sarif_render(report)
     if args.format == "github":
         return github_render(report)
-    return text_render(report, colour=use_colour(args), statistics=args.statistics)
+    return text_render(
+        report,
+        colour=use_colour(args),
+        statistics=args.statistics,
+        quiet=args.quiet,
+        show_fixes=args.show_fixes,
+        applied=applied,
+    )
 
 
 def use_colour(args) -> bool:
@@ -33,6 +40,8 @@ def use_colour(args) -> bool:
         return args.colour
     if args.output or os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR"):  # force-color.org: CI logs that render colour
+        return True
     return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
 
 

@@ -53,12 +53,29 @@ class FixKind(str, enum.Enum):
     SUPPRESS = "suppress"
 
 
+class Applicability(str, enum.Enum):
+    """Whether applying a fix can change what the program does (ruff's terms).
+
+    ``safe``: it cannot — a log argument redacted, a wait added to a retry decorator, a
+    suppression comment.  ``unsafe``: it can — it changes control flow, raises where nothing
+    raised, or changes the program's output (a printed value, an exception's message).
+    ``--fix`` and an editor's fix-all apply safe fixes only; ``--unsafe-fixes`` adds the others."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
 @dataclass(frozen=True)
 class Fix:
     title: str
     edits: tuple[Edit, ...]
     kind: FixKind = FixKind.FIX
     preferred: bool = False
+    applicability: Applicability = Applicability.SAFE
+
+    @property
+    def safe(self) -> bool:
+        return self.applicability is Applicability.SAFE
 
 
 @dataclass(frozen=True)

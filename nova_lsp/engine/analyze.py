@@ -19,11 +19,13 @@ from nova_lsp.engine.lexer import lex
 from nova_lsp.engine.parse import NodeIndex, SyntaxProblem, parse, quick_syntax_check
 from nova_lsp.engine.registry import Registry
 from nova_lsp.engine.selection import ActiveRule, Selection, default_selection, oversize_message
-from nova_lsp.engine.suppressions import find_suppressions, is_suppressed, suppress_edit_text
+from nova_lsp.engine.suppressions import is_suppressed, removal, suppress_edit_text
+from nova_lsp.engine.suppressions import scan as scan_suppressions
 
 SYNTAX_ERROR = "NOVA900"
 _clock = time.monotonic  # the time budget's clock (tests replace it)
 UNUSED_SUPPRESSION = "NOVA901"
+INVALID_SUPPRESSION = "NOVA902"
 
 # Which kept findings get their fixes built: all (True), none (False), or those a function of
 # (the document, every kept finding in report order) flags (the CLI leaves out the findings
@@ -130,14 +132,15 @@ def analyze_run(
     index = None
     if not any(a.rule.needs_tree for a in candidates):
         # Nothing to look for in the tree: only confirm the file parses, with the fast C parser.
-        if SYNTAX_ERROR in by_id:
-            try:
-                problem = quick_syntax_check(document)
-            except (RecursionError, MemoryError) as exc:
-                errors.append(AnalysisError(_too_complex(exc), skipped=True))
-                problem = None
-            if problem is not None:
-                raw.add(syntax_finding(selection, problem, document), None)
+        # (A syntax error is always reported, whatever rules are selected or ignored, as
+        # ruff's invalid-syntax: a file that cannot be analysed must never pass as clean.)
+        try:
+            problem = quick_syntax_check(document)
+        except (RecursionError, MemoryError) as exc:
+            errors.append(AnalysisError(_too_complex(exc), skipped=True))
+            problem = None
+        if problem is not None:
+            raw.add(syntax_finding(selection, problem, document), None)
     else:
         try:
             parsed = parse(document)
@@ -148,19 +151,20 @@ def analyze_run(
         if parsed is None:
             pass
         elif isinstance(parsed, SyntaxProblem):
-            if SYNTAX_ERROR in by_id:
-                raw.add(syntax_finding(selection, parsed, document), None)
+            raw.add(syntax_finding(selection, parsed, document), None)
         else:
             module = parsed
             index = NodeIndex(module)
 
-    not_run = run_rules(candidates, module, index, document, raw, errors, deadline)
+    not_run = run_rules(candidates, module, index, document, raw, errors, deadline, selection.line_length)
     analysis, built = finish(document, raw, errors, by_id, selection.registry, not_run, module, fixes)
     clean = module is not None and not errors and not not_run
     return Run(analysis, built, candidates, module, index, clean)
 
 
-def run_rules(candidates, module, index, document, raw: Raw, errors: list, deadline: Deadline | None = None) -> set[str]:
+def run_rules(
+    candidates, module, index, document, raw: Raw, errors: list, deadline: Deadline | None = None, line_length: int = 79
+) -> set[str]:
     """Run ``candidates`` over one tree, adding to ``raw`` and ``errors``; the ids of the rules
     that could not look at the whole text (their suppressions are not stale).
 
@@ -176,7 +180,7 @@ def run_rules(candidates, module, index, document, raw: Raw, errors: list, deadl
         if needs_tree and module is None:
             not_run.add(act.rule.id)
             continue
-        ctx = CheckContext(module, document, act.rule, act.options, index, deadline)
+        ctx = CheckContext(module, document, act.rule, act.options, index, deadline, line_length=line_length)
         try:
             for finding in act.rule.runner(ctx):
                 pending = ctx.pending.pop(id(finding), None)
@@ -272,7 +276,8 @@ def build_fixes(document, module, findings, pending: dict, policy: FixPolicy = T
 
 
 def syntax_finding(selection: Selection, problem: SyntaxProblem, document: Document) -> Finding:
-    """NOVA900 for a text that does not parse."""
+    """NOVA900 for a text that does not parse: reported whatever rules are selected (a
+    selected NOVA900 may carry a severity override)."""
     act = selection.by_id().get(SYNTAX_ERROR)
     rule = act.rule if act is not None else selection.registry.get(SYNTAX_ERROR)
     severity = act.severity if act is not None else None
@@ -308,8 +313,8 @@ def _apply_suppressions(
     registry: Registry,
     not_run: set[str] = frozenset(),
 ):
-    suppressions = find_suppressions(document.text)
-    if not suppressions:
+    suppressions, malformed = scan_suppressions(document.text)
+    if not suppressions and not malformed:
         return findings, 0
     by_line: dict[int, list] = {}
     for sup in suppressions:
@@ -322,13 +327,23 @@ def _apply_suppressions(
             silenced += 1
         else:
             kept.append(finding)
+    invalid = by_id.get(INVALID_SUPPRESSION)
+    if invalid is not None:
+        on_line: dict[int, set[str]] = {}
+        for finding in kept:
+            line = comment_line(document, finding.span.start_line)
+            if line is not None:
+                on_line.setdefault(line, set()).update((finding.rule, finding.name))
+        kept.extend(_invalid_finding(invalid, bad, registry, on_line.get(bad.line, set())) for bad in malformed)
     unused = by_id.get(UNUSED_SUPPRESSION)
     if unused is not None and SYNTAX_ERROR not in {f.rule for f in findings}:
+        comments = lex(document.text).comment_lines
         for sup in suppressions:
             if not sup.codes and not sup.used:
                 if not_run:
                     continue  # a rule that did not run might have had a finding here
                 detail = "no finding on this line"
+                stale_codes: list[str] = []
             else:
                 # a code for a rule that is known but not enabled here may matter elsewhere
                 # (the editor and CI can select different rules), so only active or unknown
@@ -349,6 +364,14 @@ def _apply_suppressions(
                 if stale:
                     parts.append(f"nothing to silence for {', '.join(stale)}")
                 detail = "; ".join(parts)
+                stale_codes = unknown + stale
+            comment = comments.get(sup.line)
+            fixes = ()
+            if comment is not None:
+                line_text = document.line(sup.line)
+                start, end, new_text = removal(line_text, comment.col, sup, stale_codes or list(sup.codes))
+                what = "the unused suppression" if not stale_codes or set(stale_codes) >= set(sup.codes) else "the stale codes"
+                fixes = (Fix(f"Remove {what}", (Edit(Span(sup.line, start, sup.line, end), new_text),), preferred=True),)
             kept.append(
                 Finding(
                     rule=unused.rule.id,
@@ -357,9 +380,32 @@ def _apply_suppressions(
                     message=unused.rule.message.format(detail=detail),
                     severity=unused.severity or unused.rule.severity,
                     cwe=unused.rule.cwe,
+                    fixes=fixes,
                 )
             )
     return kept, silenced
+
+
+def _invalid_finding(act: ActiveRule, bad, registry: Registry, found_here: set[str]) -> Finding:
+    """NOVA902 for a directive that cannot be read; its fix writes it as meant (a suppression
+    kind of fix: it silences findings, so ``--fix`` never applies it), when every rule it names
+    is one and has a finding on the line (a half-typed ``ignore[NOVA00`` gets no repair, nor
+    does one that would only be stale)."""
+    fixes = ()
+    named = [c.strip() for c in bad.fixed[bad.fixed.index("[") + 1 : -1].split(",")] if bad.fixed else []
+    rules = [registry.get(code) for code in named]
+    if bad.fixed is not None and all(rules) and all({r.id, r.name} & found_here for r in rules):
+        span = bad.span
+        fixes = (Fix(f"Write it as `# {bad.fixed}`", (Edit(span, bad.fixed),), kind=FixKind.SUPPRESS),)
+    return Finding(
+        rule=act.rule.id,
+        name=act.rule.name,
+        span=bad.span,
+        message=act.rule.message.format(detail=bad.detail),
+        severity=act.severity or act.rule.severity,
+        cwe=act.rule.cwe,
+        fixes=fixes,
+    )
 
 
 def _add_suppress_fixes(document: Document, findings: list[Finding]) -> list[Finding]:
@@ -369,7 +415,7 @@ def _add_suppress_fixes(document: Document, findings: list[Finding]) -> list[Fin
     out = []
     for finding in findings:
         line = comment_line(document, finding.span.start_line)
-        if finding.rule in (SYNTAX_ERROR, UNUSED_SUPPRESSION) or line is None:
+        if finding.rule in (SYNTAX_ERROR, UNUSED_SUPPRESSION, INVALID_SUPPRESSION) or line is None:
             out.append(finding)
             continue
         comment = comments.get(line)

@@ -19,8 +19,10 @@ import bisect
 from dataclasses import dataclass
 
 from nova_lsp.core.document import Document, apply_edits
-from nova_lsp.engine.analyze import FixPolicy, analyze
-from nova_lsp.core.model import Analysis, Edit, Finding, Fix, FixKind
+from nova_lsp.engine.analyze import SYNTAX_ERROR, FixPolicy, analyze, comment_line
+from nova_lsp.engine.lexer import lex
+from nova_lsp.engine.suppressions import suppress_edit_text
+from nova_lsp.core.model import Analysis, Edit, Finding, Fix, FixKind, Span
 from nova_lsp.engine.fixes import parses
 from nova_lsp.engine.selection import Selection
 
@@ -46,13 +48,22 @@ class FixResult:
         return self.text != self.original
 
 
-def main_fix(finding: Finding) -> Fix | None:
-    """The fix ``--fix`` applies for a finding: its preferred real fix, else its first one."""
+def main_fix(finding: Finding, unsafe: bool = False) -> Fix | None:
+    """The fix ``--fix`` applies for a finding: its preferred safe fix, else its first safe
+    one; with ``unsafe`` (``--unsafe-fixes``) an unsafe fix when the finding has no safe one
+    (a safe variant is always preferred: the backoff without a bound over the one with it)."""
     real = [f for f in finding.fixes if f.kind == FixKind.FIX]
-    if not real:
+    safe = [f for f in real if f.safe]
+    pool = safe or (real if unsafe else [])
+    if not pool:
         return None
-    preferred = [f for f in real if f.preferred]
-    return (preferred or real)[0]
+    preferred = [f for f in pool if f.preferred]
+    return (preferred or pool)[0]
+
+
+def hidden_fix(finding: Finding) -> Fix | None:
+    """An unsafe fix that ``--fix`` leaves alone (and ``--unsafe-fixes`` would apply)."""
+    return main_fix(finding, unsafe=True) if main_fix(finding) is None else None
 
 
 def _bounds(edit: Edit) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -89,14 +100,14 @@ class _Taken:
         self.edits.insert(at, edit)
 
 
-def compose(findings) -> tuple[list[tuple[Finding, Fix]], list[Edit]]:
+def compose(findings, unsafe: bool = False) -> tuple[list[tuple[Finding, Fix]], list[Edit]]:
     """(the fixes taken, the edits to apply) for the main fixes of ``findings``."""
     taken: list[tuple[Finding, Fix]] = []
     edits: list[Edit] = []
     placed = _Taken()
     seen: set[Edit] = set()
     for finding in sorted(findings, key=lambda f: f.sort_key):
-        fix = main_fix(finding)
+        fix = main_fix(finding, unsafe)
         if fix is None:
             continue
         fresh = [e for e in dict.fromkeys(fix.edits) if e not in seen]
@@ -112,23 +123,30 @@ def compose(findings) -> tuple[list[tuple[Finding, Fix]], list[Edit]]:
     return taken, edits
 
 
-def _fixable(analysis: Analysis) -> int:
-    return sum(1 for f in analysis.findings if main_fix(f) is not None)
+def _fixable(analysis: Analysis, unsafe: bool = False) -> int:
+    return sum(1 for f in analysis.findings if main_fix(f, unsafe) is not None)
 
 
-def fix_text(text: str, path: str = "<string>", selection: Selection | None = None, fixes: FixPolicy = True) -> FixResult:
+def fix_text(
+    text: str,
+    path: str = "<string>",
+    selection: Selection | None = None,
+    fixes: FixPolicy = True,
+    unsafe: bool = False,
+) -> FixResult:
     """Apply the main fix of every finding in ``text`` until none is left to apply (of the
-    findings ``fixes`` wants fixed: a baseline's are left alone)."""
+    findings ``fixes`` wants fixed: a baseline's are left alone); safe fixes only unless
+    ``unsafe``."""
     current = text
     applied: list[Applied] = []
     analysis = analyze(Document(current, path), selection, fixes=fixes)
     previous = None
     for _ in range(MAX_ROUNDS):
-        fixable = _fixable(analysis)
+        fixable = _fixable(analysis, unsafe)
         if not fixable or (previous is not None and fixable >= previous):
             break
         previous = fixable
-        taken, edits = compose(analysis.findings)
+        taken, edits = compose(analysis.findings, unsafe)
         new = apply_edits(current, edits)
         if not parses(new):
             taken, new = _one_at_a_time(current, taken)
@@ -149,3 +167,34 @@ def _one_at_a_time(text: str, taken):
         if parses(candidate):
             return [(finding, fix)], candidate
     return [], text
+
+
+def suppress_all(text: str, findings) -> tuple[str, int]:
+    """``text`` with a suppression for every one of ``findings`` (``--add-suppressions``), the
+    codes of one line merged into one directive (an existing one is extended), each comment
+    where the engine's own "Ignore" fix would put it; and how many lines were changed."""
+    document = Document(text)
+    wanted: dict[int, list[str]] = {}
+    for finding in findings:
+        line = comment_line(document, finding.span.start_line)
+        if line is None or finding.rule == SYNTAX_ERROR:
+            continue
+        codes = wanted.setdefault(line, [])
+        if finding.rule not in codes:
+            codes.append(finding.rule)
+    comments = lex(text).comment_lines
+    edits = []
+    for line, codes in wanted.items():
+        current = document.line(line)
+        comment = comments.get(line)
+        col = comment.col if comment is not None else None
+        for code in codes:
+            start, end, new_text = suppress_edit_text(current, code, col)
+            if not new_text:
+                break  # a bare ``# nova-lsp: ignore`` already silences everything
+            current = current[:start] + new_text + current[end:]
+            if col is None:
+                col = len(current) - len(new_text) + 2  # the comment just appended
+        if current != document.line(line):
+            edits.append(Edit(Span(line, 0, line, len(document.line(line))), current))
+    return (apply_edits(text, edits) if edits else text), len(edits)

@@ -148,7 +148,47 @@ class IncrementalAnalyzer:
                     run.analysis,
                     lex(document.text),
                 )
+        elif run.module is None and self._state is not None and _unusable(self._state, document, selection) is None:
+            kept = _while_broken(self._state, document, lines, run, selection)
+            if kept is not None:
+                self.last_mode = "broken"
+                return kept
         return run.analysis
+
+
+def _while_broken(state: _State, document: Document, lines, run, selection: Selection) -> Analysis | None:
+    """While the text does not parse (``def broken(:`` half typed), the findings of every
+    function the edit did not touch are those the last version that parsed showed (after its
+    suppressions: a broken text may not even lex as it will), moved by the lines inserted above
+    them, beside what the whole analysis says (the syntax error, the text-only rules): the
+    other diagnostics of the file do not disappear while one line is being typed.  They carry
+    no fixes: a text that does not parse gets none applied."""
+    if not any(f.rule == whole.SYNTAX_ERROR for f in run.analysis.findings):
+        return None  # not a syntax error: the size limit, the time budget, nesting
+    first, stop_old, delta = _changed(state.lines, lines)
+    error_line = next(f.span.start_line for f in run.analysis.findings if f.rule == whole.SYNTAX_ERROR)
+    text_rules = {a.rule.id for a in run.candidates if not a.rule.needs_tree}
+    engine_rules = {whole.SYNTAX_ERROR, whole.UNUSED_SUPPRESSION, whole.INVALID_SUPPRESSION}
+    untouched = []
+    for unit in state.units:
+        if unit.end < first:
+            untouched.append((unit.start, unit.end, 0))
+        elif unit.start >= stop_old:
+            untouched.append((unit.start, unit.end, delta))
+    kept = []
+    for finding in state.analysis.findings:
+        if finding.rule in text_rules or finding.rule in engine_rules:
+            continue
+        line = finding.span.start_line
+        for start, end, shift in untouched:
+            if start <= line <= end and not (start + shift <= error_line <= end + shift):
+                span = finding.span
+                moved = Span(span.start_line + shift, span.start_col, span.end_line + shift, span.end_col)
+                related = tuple(replace(r, span=Span(r.span.start_line + shift, r.span.start_col, r.span.end_line + shift, r.span.end_col)) for r in finding.related)
+                kept.append(replace(finding, span=moved, fixes=(), related=related))
+                break
+    findings = sorted(run.analysis.findings + tuple(kept), key=lambda f: f.sort_key)
+    return replace(run.analysis, findings=tuple(findings))
 
 
 # -- the incremental run -------------------------------------------------------------------
@@ -225,7 +265,7 @@ def _incremental(state: _State, document: Document, lines, selection: Selection,
     )
     raw = whole.Raw()
     errors: list = []
-    not_run = whole.run_rules(candidates, module, index, document, raw, errors, deadline)
+    not_run = whole.run_rules(candidates, module, index, document, raw, errors, deadline, selection.line_length)
 
     if errors or not_run:
         return "a rule failed on the reduced text"

@@ -20,6 +20,7 @@ from nova_lsp.engine.registry import Registry, Rule, load_registry
 
 DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024  # bytes of UTF-8: 2.6x Nova's largest file (1.5 MB)
 DEFAULT_TIME_BUDGET = 30.0  # seconds per file; a 13,000-line module takes about 2 s
+DEFAULT_LINE_LENGTH = 79
 
 
 @dataclass(frozen=True)
@@ -39,21 +40,24 @@ class Selection:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes (UTF-8): larger texts are not analysed
     time_budget: float = DEFAULT_TIME_BUDGET  # seconds per text: rules not started by then are skipped
     key: str = ""
+    line_length: int = DEFAULT_LINE_LENGTH  # what fixes keep their lines to (the project's style)
 
     def __post_init__(self) -> None:
         if not self.key:
-            object.__setattr__(self, "key", selection_key(self.rules, self.max_file_size, self.time_budget))
+            key = selection_key(self.rules, self.max_file_size, self.time_budget, self.line_length)
+            object.__setattr__(self, "key", key)
 
     def by_id(self) -> dict[str, ActiveRule]:
         return {a.rule.id: a for a in self.rules}
 
 
-def selection_key(rules, max_file_size: int, time_budget: float) -> str:
+def selection_key(rules, max_file_size: int, time_budget: float, line_length: int = 79) -> str:
     payload = json.dumps(
         [
             [[a.rule.id, a.severity.label if a.severity else None, dict(a.options), a.customised] for a in rules],
             max_file_size,
             time_budget,
+            line_length,
         ],
         sort_keys=True,
         default=str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nova_lsp.core.model import Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Related, Severity, Span
+from nova_lsp.core.model import Applicability, Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Related, Severity, Span
 
 
 def span_to_list(span: Span) -> list[int]:
@@ -21,6 +21,7 @@ def fix_to_dict(fix: Fix) -> dict[str, Any]:
         "title": fix.title,
         "kind": fix.kind.value,
         "preferred": fix.preferred,
+        "applicability": fix.applicability.value,
         "edits": [[span_to_list(e.span), e.new_text] for e in fix.edits],
     }
 
@@ -31,6 +32,7 @@ def fix_from_dict(data: dict[str, Any]) -> Fix:
         edits=tuple(Edit(span_from_list(s), str(t)) for s, t in data["edits"]),
         kind=FixKind(data.get("kind", "fix")),
         preferred=bool(data.get("preferred", False)),
+        applicability=Applicability(data.get("applicability", "safe")),
     )
 
 

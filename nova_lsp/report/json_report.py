@@ -2,7 +2,8 @@
 
 The shape is the one issue 2 specifies, no more: ``{"version", "findings": [{"rule", "name",
 "cwe", "severity", "path", "line", "column", "end_line", "end_column", "message", "fixes":
-[{"title", "edits": [{"line", "column", "end_line", "end_column", "new_text"}]}]}],
+[{"title", "kind" (fix | suppress), "applicability" (safe | unsafe), "edits": [{"line",
+"column", "end_line", "end_column", "new_text"}]}]}],
 "errors": [{"path", "message"}]}``.
 """
 
@@ -38,7 +39,12 @@ def render(report: Report) -> str:
                 "end_column": f.span.end_col + 1,
                 "message": f.message,
                 "fixes": [
-                    {"title": fix.title, "edits": [_edit(e) for e in fix.edits]}
+                    {
+                        "title": fix.title,
+                        "kind": fix.kind.value,
+                        "applicability": fix.applicability.value,
+                        "edits": [_edit(e) for e in fix.edits],
+                    }
                     for fix in f.fixes
                 ],
             }

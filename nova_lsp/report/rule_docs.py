@@ -8,7 +8,12 @@ from pathlib import Path
 
 from nova_lsp.engine.registry import CWE_URL, Rule, load_registry
 
-_SECTIONS = (("what", "What it does"), ("why", "Why is this bad?"), ("how", "How to fix"))
+_SECTIONS = (
+    ("what", "What it does"),
+    ("why", "Why is this bad?"),
+    ("how", "How to fix"),
+    ("fix-safety", "Fix safety"),
+)
 
 
 def rule_markdown(rule: Rule, examples: bool = False) -> str:

@@ -60,6 +60,23 @@ def _region(span) -> dict:
     }
 
 
+def _fix(path: str, fix) -> dict:
+    """A SARIF fix; whether it can change what the program does is in its property bag."""
+    return {
+        "description": {"text": fix.title},
+        "artifactChanges": [
+            {
+                "artifactLocation": _location(path),
+                "replacements": [
+                    {"deletedRegion": _region(edit.span), "insertedContent": {"text": edit.new_text}}
+                    for edit in fix.edits
+                ],
+            }
+        ],
+        "properties": {"applicability": fix.applicability.value},
+    }
+
+
 def render(report: Report) -> str:
     rules = list(report.rules)
     index = {r.id: i for i, r in enumerate(rules)}
@@ -81,6 +98,9 @@ def render(report: Report) -> str:
                 "locations": [location],
                 "partialFingerprints": {"nova-lsp/v1": fp},
             }
+            real = [fix for fix in finding.fixes if fix.kind.value == "fix"]
+            if real:
+                item["fixes"] = [_fix(result.path, fix) for fix in real]
             if finding.related:
                 item["relatedLocations"] = [
                     {
@@ -108,7 +128,6 @@ def render(report: Report) -> str:
                 "name": "nova-lsp",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": "https://pypi.org/project/nova-lsp/",
                 "rules": [_rule(r, report.docs_url) for r in rules],
             }
         },

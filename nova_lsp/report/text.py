@@ -11,6 +11,7 @@ import unicodedata
 from collections import Counter
 
 from nova_lsp.core.model import Severity
+from nova_lsp.engine.fix_all import hidden_fix, main_fix
 from nova_lsp.report import Report, escape_control
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFORMATION: "36", Severity.HINT: "37"}
@@ -45,8 +46,19 @@ def _source_and_caret(raw: str, start: int, end: int) -> tuple[str, str, int]:
     return before + marked + after, _caret_prefix(before), max(_width(marked.replace("\t", " ")), 1)
 
 
-def render(report: Report, colour: bool = False, statistics: bool = False) -> str:
-    """The report; with ``statistics`` only the summary (per-rule counts and errors)."""
+def render(
+    report: Report,
+    colour: bool = False,
+    statistics: bool = False,
+    quiet: bool = False,
+    show_fixes: bool = False,
+    applied=(),
+    unsafe_fixes: bool = False,
+) -> str:
+    """The report.  A finding ``--fix`` can fix is marked ``[*]`` (``[-]`` when only
+    ``--unsafe-fixes`` can); with ``show_fixes`` the fix follows it (or, after ``--fix``, the
+    fixes applied are listed).  With ``statistics`` only the summary; with ``quiet`` no
+    summary at all."""
 
     def paint(code: str, text: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if colour else text
@@ -54,16 +66,26 @@ def render(report: Report, colour: bool = False, statistics: bool = False) -> st
     out: list[str] = []
     counts: Counter = Counter()
     names: dict[str, str] = {}
+    fixable = hidden = 0
+    files_with = 0
+    for result in report.files:
+        if result.findings:
+            files_with += 1
     for result, f in report.all_findings():
         counts[f.rule] += 1
         names[f.rule] = f.name
+        fix = main_fix(f)
+        unsafe = hidden_fix(f) if fix is None else None
+        fixable += fix is not None
+        hidden += unsafe is not None
         if statistics:
             continue
         line_no = f.span.start_line + 1
         head = f"{escape_control(result.path)}:{line_no}:{f.span.start_col + 1}:"
+        mark = "[*] " if fix is not None else ("[-] " if unsafe is not None else "")
         out.append(
             f"{paint('1', head)} {paint('1;' + _COLOURS[f.severity], f.rule)} "
-            f"[{f.severity.label}] {escape_control(f.message)}"
+            f"[{f.severity.label}] {paint('32', mark) if mark else ''}{escape_control(f.message)}"
         )
         if f.span.start_line < len(result.lines):
             raw = result.lines[f.span.start_line]
@@ -72,18 +94,38 @@ def render(report: Report, colour: bool = False, statistics: bool = False) -> st
             gutter = f"{line_no:>5} | "
             out.append(paint("2", gutter) + source)
             out.append(" " * (len(gutter) - 2) + "| " + blanks + paint(_COLOURS[f.severity], "^" * width))
+        if show_fixes and (fix or unsafe):
+            shown = fix or unsafe
+            out.append(f"      = fix ({shown.applicability.value}): {escape_control(shown.title)}")
         out.append("")
     for path, message in () if statistics else report.errors:
         out.append(f"{paint('1', escape_control(path))}: {paint('1;31', 'error')}: {escape_control(message)}")
     if report.errors and not statistics:
         out.append("")
+    if show_fixes and applied and not quiet:
+        out.append(f"Fixed {len(applied)} finding{'s' if len(applied) != 1 else ''}:")
+        for path, fix in applied:
+            out.append(f"  {escape_control(path)}:{fix.line}: {fix.rule} {escape_control(fix.title)}")
+        out.append("")
+    if quiet:
+        return "\n".join(out) + ("\n" if out else "")
     total = sum(counts.values())
+    checked = report.checked
+    files = f"{checked} file{'s' if checked != 1 else ''}"
     if total:
-        out.append(f"Found {total} finding{'s' if total != 1 else ''} in {report.checked} file{'s' if report.checked != 1 else ''}:")
+        where = files if files_with == checked else f"{files_with} of {files}"
+        out.append(f"Found {total} finding{'s' if total != 1 else ''} in {where}:")
         for rule_id, count in sorted(counts.items()):
             out.append(f"{count:>6}  {rule_id}  {names[rule_id]}")
+        if fixable or hidden:
+            line = f"[*] {fixable} fixable with the --fix option"
+            if hidden:
+                line += f" ({hidden} more with --unsafe-fixes)" if fixable else ""
+                if not fixable:
+                    line = f"[-] {hidden} fixable with --fix --unsafe-fixes"
+            out.append(line + ".")
     else:
-        out.append(f"No findings in {report.checked} file{'s' if report.checked != 1 else ''}.")
+        out.append(f"No findings in {files}.")
     if report.errors:
         failed = len({path for path, _ in report.errors})
         out.append(f"{failed} file{'s' if failed != 1 else ''} could not be checked.")

@@ -38,10 +38,11 @@ class Result:
 
 def run_analysis(snapshot: Snapshot) -> Result:
     document = Document(snapshot.text, snapshot.path, snapshot.version)
+    selection = snapshot.config.selection(path=snapshot.path)  # its per-file ignores too
     if snapshot.analyzer is not None:
-        analysis = snapshot.analyzer.analyze(document, snapshot.config.selection())
+        analysis = snapshot.analyzer.analyze(document, selection)
     else:
-        analysis = analyze(document, snapshot.config.selection())
+        analysis = analyze(document, selection)
     diagnostics = tuple(
         convert.diagnostic(finding, document, snapshot.uri, snapshot.options) for finding in analysis.findings
     )

@@ -123,11 +123,13 @@ def quick_fixes(ls: "NovaLanguageServer", params: types.CodeActionParams, versio
                 continue
             seen.add(identity)
             is_fix = fix.kind == FixKind.FIX.value
+            # an unsafe fix is offered too, saying so; only a safe one is ever preferred
+            title = fix.title if fix.safe else f"{fix.title} (unsafe: may change behaviour)"
             action = types.CodeAction(
-                title=fix.title,
+                title=title,
                 kind=types.CodeActionKind.QuickFix,
                 diagnostics=[diag],
-                is_preferred=True if (is_fix and fix.preferred and features.code_action_preferred) else None,
+                is_preferred=True if (is_fix and fix.safe and fix.preferred and features.code_action_preferred) else None,
                 edit=convert.workspace_edit(uri, version, list(fix.edits), features.document_changes),
             )
             (fixes if is_fix else suppressions).append(action)
@@ -138,7 +140,8 @@ def quick_fixes(ls: "NovaLanguageServer", params: types.CodeActionParams, versio
 
 
 def _has_real_fix(result: Result) -> bool:
-    return any(fix.kind == FixKind.FIX and fix.edits for f in result.findings for fix in f.fixes)
+    """A safe fix to apply: fix-all (and ``source.fixAll``) applies safe fixes only."""
+    return any(fix.kind == FixKind.FIX and fix.safe and fix.edits for f in result.findings for fix in f.fixes)
 
 
 def fix_all_edit(text: str, path: str, config: Config) -> Edit | None:
@@ -147,7 +150,7 @@ def fix_all_edit(text: str, path: str, config: Config) -> Edit | None:
     Runs on an analysis thread: ``fix_text`` re-analyses between rounds (one shared
     implementation of "fix everything", so the editor and the CLI always agree).
     """
-    fixed = fix_text(text, path, config.selection())
+    fixed = fix_text(text, path, config.selection(path=path))  # safe fixes only, as --fix
     if not fixed.changed:
         return None
     return convert.minimal_edit(text, fixed.text)

@@ -10,6 +10,7 @@ to client ranges, so a code-action request never re-runs analysis::
 
     {"version": 3, "rule": "NOVA006",
      "fixes": [{"title": "...", "kind": "fix" | "suppress", "preferred": false,
+                "applicability": "safe" | "unsafe",
                 "edits": [{"range": {...}, "newText": "..."}]}]}
 """
 
@@ -146,6 +147,7 @@ def fix_data(document: Document, fix: Fix, encoding: str) -> dict:
         "title": fix.title,
         "kind": fix.kind.value,
         "preferred": bool(fix.preferred),
+        "applicability": fix.applicability.value,
         "edits": [
             {"range": _range_dict(to_range(document, e.span, encoding)), "newText": e.new_text} for e in fix.edits
         ],
@@ -217,6 +219,7 @@ class FixData:
     kind: str
     preferred: bool
     edits: tuple[types.TextEdit, ...]
+    safe: bool = True
 
 
 def _position_from(value: Any) -> types.Position:
@@ -237,7 +240,8 @@ def fixes_from_data(data: Any) -> tuple[int | None, list[FixData]] | None:
                 )
                 for e in raw["edits"]
             )
-            fixes.append(FixData(str(raw["title"]), str(raw["kind"]), bool(raw.get("preferred")), edits))
+            safe = raw.get("applicability", "safe") != "unsafe"
+            fixes.append(FixData(str(raw["title"]), str(raw["kind"]), bool(raw.get("preferred")), edits, safe))
     except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: a line of Infinity
         return None
     version = data.get("version")
@@ -251,6 +255,7 @@ def fix_from_finding(document: Document, fix: Fix, encoding: str) -> FixData:
         fix.kind.value,
         bool(fix.preferred),
         tuple(text_edit(document, e, encoding) for e in fix.edits),
+        fix.safe,
     )
 
 

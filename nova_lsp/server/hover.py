@@ -27,14 +27,19 @@ def _clean(text: str) -> str:
     return " ".join(part.strip() for part in str(text).strip().splitlines()).strip()
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+_BACKTICKS = re.compile(r"`+")
 
 
 def markdown_text(text: str) -> str:
-    """``text`` shown literally in Markdown.  A finding's message quotes the analysed source,
-    which must not open links or images (fetched on hover) or end a code span: every Markdown
-    character is escaped, so the message reads exactly as in the Problems panel."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """``text`` shown literally in Markdown: in a fenced code block whose fence is longer than
+    any run of backticks in it.  A finding's message quotes the analysed source, which must not
+    open links or images (fetched on hover) or end the block; inside a code block nothing is
+    Markdown, and every client renders it as written (backslash escapes showed up raw in some,
+    Neovim's among them)."""
+    flat = " ".join(text.split())
+    longest = max((len(run) for run in _BACKTICKS.findall(flat)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{flat}\n{fence}"
 
 
 def render(finding: Finding, rule: Rule | None, docs_url: str, markdown: bool) -> str:

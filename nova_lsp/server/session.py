@@ -23,7 +23,6 @@ from pygls.uris import to_fs_path
 from nova_lsp.config import Config, ConfigError, discover_config, forget_discovered_configs
 from nova_lsp.core.document import Document, LineTable
 from nova_lsp.engine.incremental import IncrementalAnalyzer
-from nova_lsp.files import is_excluded
 from nova_lsp.server import settings as settings_mod
 from nova_lsp.server.capabilities import ClientFeatures
 from nova_lsp.server.convert import ConvertOptions
@@ -201,6 +200,12 @@ class Session:
         config = self._effective.get(key)
         if config is None:
             base = self._project_config(directory) if directory else Config()
+            if base.source is None and path:
+                # no configuration file: globs are relative to the workspace folder, as the
+                # CLI's are to the directory it runs in (a check from the project's root)
+                folder = self.folder_of(Path(path))
+                if folder is not None:
+                    base = replace(base, root=str(folder))
             config, problem = settings_mod.overlay(base, self.settings)
             if problem:
                 self.report_problem(f"editor settings: {problem}; using {base.source or 'the defaults'}")
@@ -219,23 +224,10 @@ class Session:
     # -- what gets analysed ----------------------------------------------------------------
 
     def is_excluded(self, path: str | None, config: Config) -> bool:
+        """The configuration's own notion of excluded, as the CLI and pre-commit apply it."""
         if not path:
             return False
-        file = Path(path)
-        # excludes are relative to the pyproject.toml they come from, else to the workspace folder
-        root = Path(config.root) if config.source and config.root else self.folder_of(file)
-        patterns = config.excludes()
-        # match only below the project root, so a checkout under ".../build/..." still works
-        if root is not None:
-            try:
-                rel = file.relative_to(root)
-            except ValueError:
-                rel = Path(file.name)
-        else:
-            rel = Path(file.name)
-        plain = [p for p in patterns if "/" not in p.rstrip("/")]
-        rooted = [p for p in patterns if "/" in p.rstrip("/")]
-        return is_excluded(rel, plain, None) or (bool(rooted) and is_excluded(file, rooted, root))
+        return config.is_excluded(path)
 
     def snapshot(self, uri: str) -> Snapshot | None:
         """What to analyse for ``uri`` now, or None when it must not be analysed."""

@@ -36,7 +36,7 @@ REPORT_INTERVAL_S = 0.1
 def _check_file(path: Path, uri: str, config, options: convert.ConvertOptions):
     text = read_source(path, config.max_file_size)
     document = Document(text, str(path), None)
-    analysis = analyze(document, config.selection())
+    analysis = analyze(document, config.selection(path=path))
     return [convert.diagnostic(f, document, uri, options) for f in analysis.findings]
 
 

@@ -103,20 +103,22 @@ def test_unknown_rule_is_a_usage_error(runs, run, selector, option):
 # -- severity threshold and exit codes ------------------------------------------------------
 
 
-def test_information_finding_below_warning_threshold_exits_zero_but_is_shown(runs):
+def test_findings_below_the_severity_are_neither_reported_nor_counted(runs):
+    # --severity filters what is reported (as the issue asked), not only the exit status
     result = runs["severity_warning_info_only"]
     assert result.returncode == 0
-    assert "info_only.py:1:3: NOVA007 [information]" in result.stdout
+    assert "NOVA007" not in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "No findings in 1 file."
 
 
 def test_information_threshold_fails_on_information(runs):
     assert runs["severity_information_info_only"].returncode == 1
 
 
-def test_error_threshold_passes_warnings(runs):
+def test_error_threshold_passes_and_hides_warnings(runs):
     result = runs["severity_error_mixed"]
     assert result.returncode == 0
-    assert "NOVA006 [warning]" in result.stdout
+    assert "[warning]" not in result.stdout and "No findings in 1 file." in result.stdout
 
 
 def test_bad_severity_is_a_usage_error(runs):

@@ -97,7 +97,8 @@ def test_json_has_exactly_the_documented_schema(outputs):
         for key in ("line", "column", "end_line", "end_column"):
             assert type(finding[key]) is int and finding[key] >= 1
         for fix in finding["fixes"]:
-            assert set(fix) == {"title", "edits"}
+            assert set(fix) == {"title", "kind", "applicability", "edits"}
+            assert fix["kind"] in {"fix", "suppress"} and fix["applicability"] in {"safe", "unsafe"}
             assert fix["edits"] and all(set(edit) == EDIT_KEYS for edit in fix["edits"])
 
 
@@ -119,6 +120,8 @@ def test_json_finding_fields_and_suppression_fix(outputs):
     assert suppress == [
         {
             "title": "Ignore NOVA006 on this line",
+            "kind": "suppress",
+            "applicability": "safe",
             "edits": [{"line": 9, "column": 22, "end_line": 9, "end_column": 22, "new_text": "  # nova-lsp: ignore[NOVA006]"}],
         }
     ]
@@ -175,7 +178,7 @@ def test_text_severity_labels_and_message(outputs):
 def test_text_per_rule_summary(outputs):
     tail = outputs["text"].stdout.rstrip("\n").splitlines()[-5:]
     assert tail == [
-        "Found 4 findings in 3 files:",
+        "Found 4 findings in 2 of 3 files:",
         "     1  NOVA006  swallowed-exception",
         "     1  NOVA007  fixme-comment",
         "     1  NOVA008  cleartext-url",
@@ -191,7 +194,7 @@ def test_statistics_prints_only_the_summary(outputs):
     result = outputs["statistics"]
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        "Found 4 findings in 3 files:",
+        "Found 4 findings in 2 of 3 files:",
         "     1  NOVA006  swallowed-exception",
         "     1  NOVA007  fixme-comment",
         "     1  NOVA008  cleartext-url",

@@ -85,5 +85,6 @@ def test_npm_test_passes(installed: None) -> None:
     assert result.returncode == 0, f"npm test failed (exit {result.returncode}):\n{_tail(result.stdout)}"
     # the suite really ran: the server integration test and the package checks are in it
     assert "nova-lsp serve, driven like VS Code" in result.stdout
-    assert "nova-lsp.vsix" in result.stdout
-    assert (EXTENSION / "nova-lsp.vsix").is_file()
+    # the name the README tells users to install
+    assert "nova-lsp-0.1.0.vsix" in result.stdout
+    assert (EXTENSION / "nova-lsp-0.1.0.vsix").is_file()

@@ -25,10 +25,12 @@ PATH = "nova/compute/manager.py"
 _IMPORT_LINE = re.compile(r"^\s*(import \S|from \S+ import \S)")
 
 
-def config(select=FIXED_RULES, rules=None) -> Config:
+def config(select=FIXED_RULES, rules=None, line_length: int | None = None) -> Config:
     table = {"select": list(select)}
     if rules:
         table["rules"] = rules
+    if line_length is not None:
+        table["line-length"] = line_length
     return Config().overlay(table, "test")
 
 
@@ -37,20 +39,125 @@ def analyse(text: str, cfg: Config | None = None, path: str = PATH):
 
 
 def fixable(analysis):
-    return [f for f in analysis.findings if main_fix(f) is not None]
+    return [f for f in analysis.findings if main_fix(f, unsafe=True) is not None]
+
+
+# -- fix safety: a safe fix changes nothing the program does ------------------------------------
+
+_LOG_METHODS = {"debug", "info", "warning", "warn", "error", "critical", "exception", "log", "audit", "trace"}
+_SLEEPS = {"sleep"}
+
+
+class _Behaviour(ast.NodeTransformer):
+    """What a program does, as far as a safe fix may not change it: imports, log-call
+    arguments, waits (``sleep`` calls), ``wait*`` keywords of retry decorators, and
+    statements that only bind names the original function never had are left out."""
+
+    def __init__(self, known: dict[str, set[str]]) -> None:
+        self.known = known  # function path -> names it reads or binds in the original
+        self.path: list[str] = []
+
+    def _names(self) -> set[str]:
+        return self.known.get(".".join(self.path), set())
+
+    def visit_Import(self, node):
+        return None
+
+    visit_ImportFrom = visit_Import
+
+    def _new_name_binding(self, node) -> bool:
+        known = self._names()
+        if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+            return all(t.id not in known for t in node.targets)
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            return node.target.id not in known
+        return False
+
+    def visit_Assign(self, node):
+        return None if self._new_name_binding(node) else self.generic_visit(node)
+
+    visit_AugAssign = visit_Assign
+
+    def visit_Expr(self, node):
+        call = node.value.value if isinstance(node.value, ast.Await) else node.value
+        if isinstance(call, ast.Call):
+            func = call.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in _SLEEPS:
+                return None
+            if isinstance(func, ast.Attribute) and name in _LOG_METHODS:
+                return ast.Expr(ast.Call(func=func, args=[], keywords=[]))
+        return self.generic_visit(node)
+
+    def visit_Call(self, node):
+        node = self.generic_visit(node)
+        node.keywords = [k for k in node.keywords if not (k.arg or "").startswith("wait")]
+        return node
+
+    def visit_Pass(self, node):
+        return None
+
+    def visit_FunctionDef(self, node):
+        self.path.append(node.name)
+        node = self.generic_visit(node)
+        self.path.pop()
+        # ``@retrying.retry`` and ``@retrying.retry()`` are the same decorator
+        node.decorator_list = [
+            d.func if isinstance(d, ast.Call) and not d.args and not d.keywords else d for d in node.decorator_list
+        ]
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+
+def _known_names(tree) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+
+    def walk(node, path):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                walk(child, path + [child.name])
+                continue
+            if isinstance(child, ast.Name):
+                found.setdefault(".".join(path), set()).add(child.id)
+            elif isinstance(child, ast.arg):
+                found.setdefault(".".join(path), set()).add(child.arg)
+            walk(child, path)
+
+    walk(tree, [])
+    return found
+
+
+def behaviour_of(tree, known) -> str:
+    return ast.dump(_Behaviour(known).visit(tree), include_attributes=False)
+
+
+class _SafeMark:
+    safe = True
+
+
+def assert_safe_means_safe(text: str, fixed: str, fix, where: str) -> None:
+    """A fix marked safe leaves what the program does unchanged (see ``_Behaviour``)."""
+    if not fix.safe:
+        return
+    before = ast.parse(text)
+    known = _known_names(before)
+    assert behaviour_of(before, known) == behaviour_of(ast.parse(fixed), known), (
+        f"{where}: a fix marked safe changes what the program does"
+    )
 
 
 def apply_one(text: str, rule: str, cfg: Config | None = None, index: int = 0, path: str = PATH) -> str:
     """``text`` with the main fix of the ``index``-th finding of ``rule`` applied."""
     findings = [f for f in analyse(text, cfg, path).findings if f.rule == rule]
     assert len(findings) > index, f"expected a {rule} finding, got {[f.rule for f in findings]}"
-    fix = main_fix(findings[index])
+    fix = main_fix(findings[index], unsafe=True)  # what the fix writes, safe or not
     assert fix is not None, f"{rule} finding has no fix: {findings[index].message}"
     return apply_edits(text, fix.edits)
 
 
-def fix_all(text: str, cfg: Config | None = None, path: str = PATH) -> str:
-    return fix_text(text, path, (cfg or config()).selection()).text
+def fix_all(text: str, cfg: Config | None = None, path: str = PATH, unsafe: bool = True) -> str:
+    return fix_text(text, path, (cfg or config()).selection(), unsafe=unsafe).text
 
 
 def golden(source: str) -> str:
@@ -120,10 +227,10 @@ class Checked:
         self.by_rule = Counter()
 
 
-def check_fix(text: str, finding, cfg: Config, path: str = PATH, before=None) -> str:
-    """Apply ``finding``'s main fix to ``text`` and assert every property of a single fix;
-    returns the fixed text."""
-    fix = main_fix(finding)
+def check_fix(text: str, finding, cfg: Config, path: str = PATH, before=None, fix=None) -> str:
+    """Apply ``finding``'s main fix (or ``fix``) to ``text`` and assert every property of a
+    single fix, its safety included; returns the fixed text."""
+    fix = fix or main_fix(finding, unsafe=True)
     assert fix is not None and fix.kind == FixKind.FIX
     fixed = apply_edits(text, fix.edits)
     where = f"{finding.rule} at {finding.span.start_line + 1}:{finding.span.start_col + 1} ({fix.title})"
@@ -167,7 +274,16 @@ def check_fix(text: str, finding, cfg: Config, path: str = PATH, before=None) ->
     assert not any(
         f.rule == finding.rule and f.span.start_line == line and f.message == finding.message for f in after.findings
     ), report
-    # 4. line endings kept: no bare LF in a CRLF file and the other way round
+    # 4. safe means safe
+    assert_safe_means_safe(text, fixed, fix, where)
+    # 5. the project's line length is kept (79 unless the configuration says otherwise)
+    limit = cfg.effective_line_length()
+    for edit in fix.edits:
+        span = edit.span
+        written = fixed.splitlines()[mapped_line(text, fix.edits, span.start_line, 0) : mapped_line(text, fix.edits, span.start_line, 0) + edit.new_text.count("\n") + 1]
+        allowed = max([limit] + [len(l) for l in old_lines[span.start_line : span.end_line + 1]])
+        assert all(len(l.rstrip("\r\n")) <= allowed for l in written), f"{where}: a line over {limit} columns: {written}"
+    # 6. line endings kept: no bare LF in a CRLF file and the other way round
     if "\r\n" in text:
         assert fixed.count("\n") == fixed.count("\r\n"), f"{where}: mixed line endings"
     elif "\r" not in text:
@@ -182,16 +298,22 @@ def check_text(text: str, cfg: Config | None = None, path: str = PATH, tally: Ch
     analysis = analyse(text, cfg, path)
     assert not analysis.errors, analysis.errors
     for finding in fixable(analysis):
-        check_fix(text, finding, cfg, path, before=analysis)
-        tally.applied += 1
-        tally.by_rule[finding.rule] += 1
+        for fix in finding.fixes:
+            if fix.kind == FixKind.FIX:
+                check_fix(text, finding, cfg, path, before=analysis, fix=fix)
+                tally.applied += 1
+                tally.by_rule[finding.rule] += 1
     if fixable(analysis):
-        once = fix_text(text, path, cfg.selection())
+        # --fix (safe fixes) and --fix --unsafe-fixes: each settles what it can, at once
+        safe = fix_text(text, path, cfg.selection())
+        assert fix_text(safe.text, path, cfg.selection()).text == safe.text, "a second --fix changed the text"
+        assert_safe_means_safe(text, safe.text, _SafeMark(), "--fix")
+        once = fix_text(text, path, cfg.selection(), unsafe=True)
         assert not fixable(once.analysis), [
             (f.rule, f.span.start_line + 1, f.message) for f in fixable(once.analysis)
         ]
         ast.parse(once.text)
-        twice = fix_text(once.text, path, cfg.selection())
+        twice = fix_text(once.text, path, cfg.selection(), unsafe=True)
         assert twice.text == once.text, "a second --fix changed the text:\n" + "".join(
             difflib.unified_diff(once.text.splitlines(True), twice.text.splitlines(True))
         )

@@ -1,5 +1,5 @@
 """Golden tests for "Validate allocation dict" (NOVA004), and the behaviour of the validator
-helper the fix generates."""
+``nova-lsp write-allocation-validator`` writes (once per project; the fix calls it)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,10 @@ def assert_fix(before: str, after: str, cfg=None, index: int = 0) -> None:
     check_text(before, cfg)
 
 
-def test_parameter_is_validated_before_the_write_and_the_helper_is_added_once():
+SHARED = config(rules={"unvalidated-allocation": {"fix-validator": "nova.scheduler.allocation_validation.validate_allocations"}})
+
+
+def test_the_projects_one_validator_is_imported_and_called_never_pasted():
     before = golden(
         '''
         """Claims."""
@@ -50,34 +53,69 @@ def test_parameter_is_validated_before_the_write_and_the_helper_is_added_once():
         """Claims."""
 
         import os
-        import re
 
         from oslo_log import log as logging
+
+        from nova.scheduler import allocation_validation
 
         LOG = logging.getLogger(__name__)
 
 
-        '''
-    ) + HELPER + "\n\n" + golden(
-        '''
         class ResourceClaimer(object):
 
             def claim(self, context, instance, alloc_req):
-                _validate_allocations(alloc_req)
+                allocation_validation.validate_allocations(alloc_req)
                 return self.reportclient.claim_resources(
                     context, instance.uuid, alloc_req,
                     instance.project_id, instance.user_id,
                     allocation_request_version="1.28")
 
             def replace(self, context, consumer_uuid, payload):
-                _validate_allocations(payload)
+                allocation_validation.validate_allocations(payload)
                 resp = self.client.put("/allocations/%s" % consumer_uuid, json=payload)
                 return resp.status_code == 204
         '''
     )
-    assert fix_all(before) == expected
-    assert expected.count("def _validate_allocations") == 1
-    check_text(before)
+    assert fix_all(before, SHARED) == expected
+    check_text(before, SHARED)
+    # without a validator of the project's there is no fix: nothing is pasted into the module
+    findings = [f for f in analyse(before).findings if f.rule == "NOVA004"]
+    assert findings and all(main_fix(f, unsafe=True) is None for f in findings)
+    assert fix_all(before) == before
+
+
+def test_the_fix_is_unsafe_and_never_offered_in_test_code():
+    text = golden(
+        '''
+        def heal(self, context, consumer_uuid, payload):
+            self.reportclient.put_allocations(context, consumer_uuid, payload)
+        '''
+    )
+    (finding,) = [f for f in analyse(text, SHARED).findings if f.rule == "NOVA004"]
+    (fix,) = [f for f in finding.fixes if f.kind.value == "fix"]
+    assert not fix.safe  # it raises where the write went ahead before
+    assert main_fix(finding) is None and main_fix(finding, unsafe=True) is fix
+    in_tests = analyse(text, SHARED, path="nova/tests/unit/compute/test_claims.py")
+    assert all(main_fix(f, unsafe=True) is None for f in in_tests.findings)
+
+
+def test_write_allocation_validator_writes_the_module_once(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "nova").mkdir()
+    run = lambda: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "nova_lsp", "write-allocation-validator", "nova/placement_checks.py"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )
+    first = run()
+    assert first.returncode == 0, first.stderr
+    assert 'fix-validator = "nova.placement_checks.validate_allocations"' in first.stdout
+    written = (tmp_path / "nova" / "placement_checks.py").read_text()
+    assert helper_source("validate_allocations", "re.fullmatch") in written and "import re\n" in written
+    second = run()
+    assert second.returncode == 2 and "exists already" in second.stderr
+    assert (tmp_path / "nova" / "placement_checks.py").read_text() == written
 
 
 def test_existing_helper_is_called_and_a_call_argument_is_bound_first():
@@ -251,17 +289,17 @@ def test_configured_bare_validator_that_the_module_imports_is_called():
     )
 
 
-def test_helper_goes_before_the_first_definition_in_a_crlf_file_indented_with_tabs():
+def test_a_crlf_file_indented_with_tabs_keeps_both():
     before = "import re\r\n\r\nX = 1\r\n\r\n\r\nclass C:\r\n\tdef heal(self, payload):\r\n\t\tself.rc.put_allocations(self.ctx, 'c', payload)\r\n"
-    fixed = apply_one(before, "NOVA004")
-    helper = helper_source("_validate_allocations", "re.fullmatch", "\t", "\r\n")
+    fixed = apply_one(before, "NOVA004", SHARED)
     assert fixed == (
-        "import re\r\n\r\nX = 1\r\n\r\n\r\n" + helper + "\r\n\r\n"
-        "class C:\r\n\tdef heal(self, payload):\r\n\t\t_validate_allocations(payload)\r\n"
+        "import re\r\n\r\nfrom nova.scheduler import allocation_validation\r\n\r\nX = 1\r\n\r\n\r\n"
+        "class C:\r\n\tdef heal(self, payload):\r\n\t\tallocation_validation.validate_allocations(payload)\r\n"
         "\t\tself.rc.put_allocations(self.ctx, 'c', payload)\r\n"
     )
+    helper = helper_source("_validate_allocations", "re.fullmatch", "\t", "\r\n")
     assert "\n    " not in helper and "\r\n\tif not isinstance(allocations, dict):" in helper
-    check_text(before)
+    check_text(before, SHARED)
 
 
 def test_no_fix_for_a_write_in_an_elif_test():

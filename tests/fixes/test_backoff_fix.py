@@ -4,12 +4,23 @@ decorators get their wait argument."""
 
 from __future__ import annotations
 
-from fixprops import apply_one, check_text, config, fix_all, golden
+from fixprops import analyse, apply_one, check_text, config, fix_all, golden
+from nova_lsp.core.document import apply_edits
 
 
 def assert_fix(before: str, after: str, cfg=None) -> None:
+    """One of the finding's fixes gives ``after``; it is unsafe exactly when it adds a
+    ``raise`` (a bound where the loop had none), and a safe variant is always offered too."""
     before, after = golden(before), golden(after)
-    assert apply_one(before, "NOVA003", cfg) == after
+    (finding,) = [f for f in analyse(before, cfg).findings if f.rule == "NOVA003"]
+    real = [fix for fix in finding.fixes if fix.kind.value == "fix"]
+    results = {fix.title: (apply_edits(before, fix.edits), fix) for fix in real}
+    matching = [fix for text, fix in results.values() if text == after]
+    assert matching, "\n\n".join(f"--- {t}\n{text}" for t, (text, _) in results.items())
+    (fix,) = matching
+    adds_raise = after.count("raise") > before.count("raise")
+    assert fix.safe == (not adds_raise), fix
+    assert any(f.safe for f in real), "a safe variant (the wait alone) is always offered"
     check_text(before, cfg)
 
 
@@ -133,7 +144,8 @@ def test_nested_function_inside_with_shadowed_time_and_a_final_continue():
                             return _apply(context, deltas)
                         except db_exc.DBDeadlock:
                             LOG.debug("deadlock")
-                            _time.sleep(random.uniform(0, min(30.0, 0.5 * 2 ** min(_, 7))))
+                            delay = min(30.0, 0.5 * 2 ** min(_, 7))
+                            _time.sleep(random.uniform(0, delay))
                             continue
             return attempt_it()
         """,
@@ -275,7 +287,8 @@ def test_coroutine_awaits_asyncio_sleep():
                     attempt += 1
                     if attempt >= 5:
                         raise
-                    await asyncio.sleep(random.uniform(0, min(30.0, 0.5 * 2 ** attempt)))
+                    delay = min(30.0, 0.5 * 2 ** attempt)
+                    await asyncio.sleep(random.uniform(0, delay))
                     continue
         ''',
     )
@@ -347,7 +360,6 @@ def test_base_cap_and_bound_come_from_the_rule_options():
                 try:
                     return api.call()
                 except ConnectionError:
-                    pass
                     attempt += 1
                     if attempt >= 3:
                         raise
@@ -367,10 +379,10 @@ def test_tabs_and_crlf_are_kept():
         "import random\r\nimport time\r\n\r\n\r\nclass A:\r\n\tdef f(self, api):\r\n"
         "\t\tattempt = 0\r\n\t\twhile True:\r\n\t\t\ttry:\r\n\t\t\t\treturn api.call()\r\n"
         "\t\t\texcept ConnectionError:\r\n\t\t\t\tLOG.debug('again')\r\n"
-        "\t\t\t\tattempt += 1\r\n\t\t\t\tif attempt >= 5:\r\n\t\t\t\t\traise\r\n"
-        "\t\t\t\ttime.sleep(random.uniform(0, min(30.0, 0.5 * 2 ** attempt)))\r\n"
+        "\t\t\t\tattempt += 1\r\n"
+        "\t\t\t\ttime.sleep(random.uniform(0, min(30.0, 0.5 * 2 ** min(attempt, 7))))\r\n"
     )
-    assert apply_one(before, "NOVA003") == after
+    assert apply_one(before, "NOVA003") == after  # the safe variant: no bound
     check_text(before)
 
 
@@ -543,8 +555,9 @@ def test_tenacity_uses_the_module_as_imported():
 
         class Client(object):
 
-            @tenacity.retry(retry=tenacity.retry_if_exception_type(ConnectionError),
-                            wait=tenacity.wait_random_exponential(multiplier=0.5, max=30.0))
+            @tenacity.retry(
+                retry=tenacity.retry_if_exception_type(ConnectionError),
+                wait=tenacity.wait_random_exponential(multiplier=0.5, max=30.0))
             def _fetch(self, url):
                 return self._client.get(url)
         """,

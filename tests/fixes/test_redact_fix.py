@@ -15,10 +15,10 @@ from nova_lsp.engine.analyze import build_fixes
 from nova_lsp.engine.fix_all import main_fix
 
 
-def assert_fix(before: str, after: str, rule: str = "NOVA001", index: int = 0, **kw) -> None:
+def assert_fix(before: str, after: str, rule: str = "NOVA001", index: int = 0, cfg=None, **kw) -> None:
     before, after = golden(before), golden(after)
-    assert apply_one(before, rule, index=index, **kw) == after
-    check_text(before)
+    assert apply_one(before, rule, cfg, index=index, **kw) == after
+    check_text(before, cfg) if cfg is not None else check_text(before)
 
 
 CARRIER_WITH_ALL_GROUPS = (
@@ -104,7 +104,78 @@ def test_existing_alias_is_reused_in_a_multiline_percent_dict_inside_try_and_wit
                 except Exception:
                     raise
         ''',
+        cfg=config(line_length=120),  # the project allows it: the line is 101 long
     )
+
+
+def test_a_fix_that_cannot_keep_to_the_line_length_is_not_offered():
+    text = golden(
+        '''
+        from oslo_log import log as logging
+
+        LOG = logging.getLogger(__name__)
+
+
+        class API(object):
+            def attach(self, volume_id, connection_info, instance):
+                LOG.info("Attaching %(vol)s: %(info)s",
+                         {"vol": volume_id,
+                          "info": connection_info},  # the whole dict, as the driver gave it
+                         instance=instance)
+        '''
+    )
+    from fixprops import analyse
+
+    (finding,) = [f for f in analyse(text).findings if f.rule == "NOVA001"]
+    assert main_fix(finding, unsafe=True) is None  # 79 columns: no way to write it within them
+    (finding,) = [f for f in analyse(text, config(line_length=120)).findings if f.rule == "NOVA001"]
+    assert main_fix(finding) is not None
+
+
+def test_a_long_log_call_is_wrapped_to_the_line_length():
+    assert_fix(
+        '''
+        from oslo_log import log as logging
+
+        LOG = logging.getLogger(__name__)
+
+
+        class Driver(object):
+            def attach(self, context, instance, connection_info):
+                if connection_info:
+                    LOG.debug("Attaching the volume to %s with %s", instance.uuid, connection_info)
+        ''',
+        '''
+        from oslo_log import log as logging
+        from oslo_utils import strutils
+
+        LOG = logging.getLogger(__name__)
+
+
+        class Driver(object):
+            def attach(self, context, instance, connection_info):
+                if connection_info:
+                    LOG.debug("Attaching the volume to %s with %s", instance.uuid,
+                              strutils.mask_dict_password(connection_info))
+        ''',
+    )
+
+
+def test_the_project_line_length_comes_from_its_flake8_settings(tmp_path):
+    (tmp_path / "tox.ini").write_text("[flake8]\nmax-line-length = 99\n")
+    from nova_lsp.config import Config as _Config
+
+    assert _Config(root=str(tmp_path)).effective_line_length() == 99
+    (tmp_path / "tox.ini").write_text("[testenv]\ncommands = pytest\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 88\n")
+    from nova_lsp.config import project_line_length
+
+    project_line_length.cache_clear()
+    assert _Config(root=str(tmp_path)).effective_line_length() == 88
+    assert _Config(root=str(tmp_path), line_length=100).effective_line_length() == 100
+    project_line_length.cache_clear()
+    (tmp_path / "pyproject.toml").unlink()
+    assert _Config(root=str(tmp_path)).effective_line_length() == 79
 
 
 def test_dotted_module_import_is_reused_and_a_built_message_is_masked_as_text():
@@ -173,7 +244,8 @@ def test_fstring_field_and_format_argument_in_a_nested_function():
             return inner
         '''
     )
-    assert fix_all(before) == golden(
+    wide = config(line_length=99)  # an f-string cannot be wrapped: the project allows 99
+    assert fix_all(before, wide) == golden(
         '''
         from oslo_log import log as logging
         from oslo_utils import strutils
@@ -188,7 +260,7 @@ def test_fstring_field_and_format_argument_in_a_nested_function():
             return inner
         '''
     )
-    check_text(before)
+    check_text(before, wide)
 
 
 def test_secret_inside_an_fstring_gets_the_other_quote():
@@ -234,7 +306,8 @@ def test_carrier_parameter_defaulting_to_none_is_masked_with_a_fallback_dict():
 
 
         def spawn(self, context, instance, block_device_info=None):
-            LOG.debug("bdi %s", strutils.mask_dict_password(block_device_info or {}), instance=instance)
+            LOG.debug("bdi %s", strutils.mask_dict_password(block_device_info or {}),
+                      instance=instance)
         """,
     )
 
@@ -365,7 +438,8 @@ def test_parameter_named_like_the_module_gets_an_aliased_import():
 
 
         def show(strutils, connection_info):
-            LOG.debug("conn %s", oslo_utils_strutils.mask_dict_password(connection_info))
+            LOG.debug("conn %s",
+                      oslo_utils_strutils.mask_dict_password(connection_info))
         """,
     )
 

@@ -46,7 +46,8 @@ def _config(table: dict) -> Config:
 # the bare C parser instead of building a tree), and every rule with options changed (the
 # token prefilter is bypassed and the fixers use project redactors and another validator name).
 CONFIGS: dict[str, Config] = {
-    "all": _config({"select": ["ALL"]}),
+    # the project's validator is named, so NOVA004 offers its fix (it never pastes one)
+    "all": _config({"select": ["ALL"], "rules": {"unvalidated-allocation": {"fix-validator": "nova.scheduler.utils.validate_allocations"}}}),
     "default": Config(),
     "text-only": _config({"select": ["NOVA007", "NOVA900", "NOVA901"]}),
     "custom": _config(

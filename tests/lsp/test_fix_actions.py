@@ -50,40 +50,39 @@ EXCEPTION = source(
 )
 RETRY = source(
     """
-    import oslo_messaging as messaging
+    import requests
 
 
     class Manager(object):
 
-        def get_state(self, context, host):
+        def get_state(self, host):
             while True:
                 try:
-                    return self.rpcapi.get_state(context, host)
-                except messaging.MessagingTimeout:
+                    return self.session.get(host)
+                except requests.ConnectionError:
                     pass
     """
 )
+# the safe fix: a wait in place of the ``pass``, no bound (the loop keeps retrying)
 RETRY_FIXED = source(
     """
     import random
     import time
 
-    import oslo_messaging as messaging
+    import requests
 
 
     class Manager(object):
 
-        def get_state(self, context, host):
+        def get_state(self, host):
             attempt = 0
             while True:
                 try:
-                    return self.rpcapi.get_state(context, host)
-                except messaging.MessagingTimeout:
-                    pass
+                    return self.session.get(host)
+                except requests.ConnectionError:
                     attempt += 1
-                    if attempt >= 5:
-                        raise
-                    time.sleep(random.uniform(0, min(30.0, 0.5 * 2 ** attempt)))
+                    delay = min(30.0, 0.5 * 2 ** min(attempt, 7))
+                    time.sleep(random.uniform(0, delay))
     """
 )
 DECORATOR = source(
@@ -130,32 +129,40 @@ def cli_fix(text: str) -> str:
     return fix_text(text, "module.py").text
 
 
+UNSAFE = " (unsafe: may change behaviour)"
+
+
 @pytest.mark.parametrize(
-    ("text", "rule", "title", "expected"),
+    ("text", "rule", "title", "expected", "safe"),
     [
-        (REDACT, "NOVA001", "Redact `connection_info` with strutils.mask_dict_password()", REDACT_FIRST),
-        (EXCEPTION, "NOVA002", "Replace `new_pass` with '***'", EXCEPTION.replace("% new_pass", '% "***"')),
-        (RETRY, "NOVA003", "Wrap in backoff", RETRY_FIXED),
+        (REDACT, "NOVA001", "Redact `connection_info` with strutils.mask_dict_password()", REDACT_FIRST, True),
+        # an exception's message is the program's output: redacting it is unsafe
+        (EXCEPTION, "NOVA002", "Replace `new_pass` with '***'" + UNSAFE, EXCEPTION.replace("% new_pass", '% "***"'), False),
+        (RETRY, "NOVA003", "Wrap in backoff", RETRY_FIXED, True),
         (
             DECORATOR,
             "NOVA003",
             "Wrap in backoff",
+            # the wait under the parenthesis would be 80 columns: the call is wrapped instead
             DECORATOR.replace(
-                "(ConnectionError))",
-                "(ConnectionError),\n                wait=tenacity.wait_random_exponential(multiplier=0.5, max=30.0))",
+                "@tenacity.retry(retry=tenacity.retry_if_exception_type(ConnectionError))",
+                "@tenacity.retry(\n    retry=tenacity.retry_if_exception_type(ConnectionError),\n"
+                "    wait=tenacity.wait_random_exponential(multiplier=0.5, max=30.0))",
             ),
+            True,
         ),
         (
             ALLOCATION,
             "NOVA004",
-            "Validate allocation dict",
+            "Validate allocation dict" + UNSAFE,  # it raises where the write went ahead
             ALLOCATION.replace("        return self", "        _validate_allocations(alloc_req)\n        return self"),
+            False,
         ),
     ],
     ids=["redact-log", "redact-exception", "backoff-loop", "backoff-decorator", "validate-allocation"],
 )
 async def test_preferred_quick_fix_gives_the_cli_text_and_clears_the_diagnostic(
-    client: EditorClient, uri_for, text, rule, title, expected
+    client: EditorClient, uri_for, text, rule, title, expected, safe
 ):
     uri = uri_for(client)
     client.open(uri, text)
@@ -166,10 +173,12 @@ async def test_preferred_quick_fix_gives_the_cli_text_and_clears_the_diagnostic(
     assert preferred, [a.title for a in actions]
     action = preferred[0]
     if client.editor == "visual-studio-code":  # Neovim does not announce isPreferredSupport
-        assert action.is_preferred
+        assert bool(action.is_preferred) == safe  # an unsafe fix is never the preferred one
     assert actions[-1].title == f"Ignore {rule} on this line"
     fixed = apply(text, edits_for(action.edit, uri), encoding(client))
     assert fixed == expected
+    if not safe:
+        assert cli_fix(text) == text  # --fix leaves an unsafe fix alone
     ast.parse(fixed)
     before = len(diagnostics)
     client.replace_all(uri, fixed)

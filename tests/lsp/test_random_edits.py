@@ -235,7 +235,13 @@ def run_script(ed: Editor, crlf: bool, edits: list, start: str = SAMPLE) -> list
         if pending:
             ed.change(uri, pending)
         expected = expected_diagnostics(ed.texts[uri], path, ed.encoding)
-        assert server_diagnostics(ed, uri) == expected
+        got = server_diagnostics(ed, uri)
+        if any(code == "NOVA900" for _, code, _ in expected):
+            # a text that does not parse keeps the untouched functions' findings (from the last
+            # version that parsed) beside what a whole analysis says
+            assert set(expected) <= set(got), (expected, got)
+        else:
+            assert got == expected
         return expected
     finally:
         ed.close(uri)

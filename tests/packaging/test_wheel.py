@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sysconfig
 import subprocess
 import sys
 import venv
@@ -38,9 +39,12 @@ def test_wheel_contains_every_rule_file(wheel):
     assert not any(n.startswith("tests/") for n in names)
 
 
-def test_installed_wheel_runs_outside_the_checkout(wheel, tmp_path):
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+def _venv_with_the_wheel(wheel, env_dir, see_our_packages: bool):
+    """A new virtualenv holding the wheel alone; with ``see_our_packages`` it also sees the
+    packages of the Python running the tests (its dependencies), whether that is a virtualenv
+    or the system's: their directory goes on its path by a ``.pth`` file.  (``system site
+    packages`` would give the *base* interpreter's packages, not an outer virtualenv's.)"""
+    venv.EnvBuilder(system_site_packages=False, with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
@@ -48,6 +52,19 @@ def test_installed_wheel_runs_outside_the_checkout(wheel, tmp_path):
         capture_output=True,
         timeout=300,
     )
+    if see_our_packages:
+        inner = subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+        Path(inner, "test-dependencies.pth").write_text("\n".join(sorted(ours)) + "\n")
+    return python
+
+
+def test_installed_wheel_runs_outside_the_checkout(wheel, tmp_path):
+    env_dir = tmp_path / "venv"
+    python = _venv_with_the_wheel(wheel, env_dir, see_our_packages=True)
     work = tmp_path / "work"
     shutil.copytree(ROOT / "examples", work)
     # the installed package, not the checkout, must be what runs
@@ -67,3 +84,14 @@ def test_installed_wheel_runs_outside_the_checkout(wheel, tmp_path):
     )
     assert check.returncode == 1, check.stderr
     assert json.loads(check.stdout)["findings"]
+
+
+def test_a_missing_dependency_is_named_with_its_install_command(wheel, tmp_path):
+    env_dir = tmp_path / "bare"
+    python = _venv_with_the_wheel(wheel, env_dir, see_our_packages=False)  # no astroid, no pygls
+    for command in ([str(python), "-m", "nova_lsp", "check", "."], [str(env_dir / "bin" / "nova-lsp"), "serve"]):
+        run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2, run.stderr
+        assert "internal error" not in run.stderr and "Traceback" not in run.stderr
+        assert "is not installed in this environment" in run.stderr
+        assert "-m pip install '" in run.stderr, run.stderr

@@ -392,14 +392,16 @@ export function resolveServerLaunch(context: LaunchContext): ServerLaunch {
         interpreter = defaultInterpreter(context.platform);
     }
     const rest = interpreter.slice(1);
-    const installCommand = quoteForShell([...interpreter, '-m', 'pip', 'install', 'nova-lsp']);
+    // nova-lsp is not on PyPI yet: it installs from a checkout of its repository or from a
+    // wheel built from one (`python3 -m pip wheel --no-deps <checkout>`)
+    const installCommand = `${quoteForShell([...interpreter, '-m', 'pip', 'install'])} ${CHECKOUT_PLACEHOLDER}`;
     return {
         source,
         command: interpreter[0],
         args: [...rest, SAFE_PATH_OPTION, '-m', SERVER_MODULE, 'serve'],
         interpreter,
         probe: { command: interpreter[0], args: [...rest, SAFE_PATH_OPTION, '-c', PROBE_SCRIPT] },
-        installHint: `Install it with \`${installCommand}\`, or choose another interpreter in the nova-lsp.interpreter setting.`,
+        installHint: `nova-lsp is not on PyPI yet: install it from a checkout of nova-lsp or a wheel built from one, with \`${installCommand}\`, or choose another interpreter in the nova-lsp.interpreter setting.`,
         installCommand,
         cwd,
         env,
@@ -407,6 +409,8 @@ export function resolveServerLaunch(context: LaunchContext): ServerLaunch {
 }
 
 /** One line for logs and tooltips: `/usr/bin/python3 -P -m nova_lsp serve (from nova-lsp.interpreter)`. */
+export const CHECKOUT_PLACEHOLDER = '<nova-lsp checkout or .whl>';
+
 export function describeLaunch(launch: ServerLaunch): string {
     return `${quoteForShell([launch.command, ...launch.args])} (from ${launch.source})`;
 }

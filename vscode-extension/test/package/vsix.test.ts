@@ -15,7 +15,8 @@ import { RESTRICTED_SETTINGS, SEVERITY_NAMES } from '../../src/common/settings';
 import { EXTENSION_ROOT, Manifest, readManifest } from '../helpers/manifest';
 import { ZipEntry, readZip } from '../helpers/zip';
 
-const VSIX = path.join(EXTENSION_ROOT, 'nova-lsp.vsix');
+// `nova-lsp-<version>.vsix`: the name the README tells users to install
+const VSIX = path.join(EXTENSION_ROOT, `nova-lsp-${(JSON.parse(fs.readFileSync(path.join(EXTENSION_ROOT, 'package.json'), 'utf8')) as { version: string }).version}.vsix`);
 
 const SERVER_SETTINGS = [
     'enable', 'select', 'extendSelect', 'ignore', 'severity', 'rules', 'exclude', 'extendExclude', 'maxFileSize', 'timeBudget', 'debounce', 'run',
@@ -103,7 +104,7 @@ describe('package.json', () => {
     });
 });
 
-describe('nova-lsp.vsix', () => {
+describe('the packaged .vsix', () => {
     let entries: Map<string, ZipEntry>;
 
     before(() => {

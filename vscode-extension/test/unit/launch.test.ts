@@ -43,7 +43,7 @@ describe('resolveServerLaunch', () => {
         assert.equal(launch.cwd, HOME);
         assert.deepEqual(launch.env, { PYTHONUNBUFFERED: '1', PYTHONSAFEPATH: '1' });
         assert.deepEqual(launch.probe, { command: 'python3', args: ['-P', '-c', PROBE_SCRIPT] });
-        assert.equal(launch.installCommand, 'python3 -m pip install nova-lsp');
+        assert.equal(launch.installCommand, 'python3 -m pip install <nova-lsp checkout or .whl>');
     });
 
     it('uses the Python extension interpreter when no setting names one', () => {
@@ -51,7 +51,7 @@ describe('resolveServerLaunch', () => {
         assert.equal(launch.source, 'python extension');
         assert.equal(launch.command, '/opt/venv/bin/python');
         assert.deepEqual(launch.args, ['-P', '-m', 'nova_lsp', 'serve']);
-        assert.match(launch.installHint, /\/opt\/venv\/bin\/python -m pip install nova-lsp/);
+        assert.match(launch.installHint, /not on PyPI yet.*\/opt\/venv\/bin\/python -m pip install <nova-lsp checkout or \.whl>/);
     });
 
     it('prefers nova-lsp.interpreter over the Python extension, keeping its extra arguments', () => {
@@ -62,7 +62,7 @@ describe('resolveServerLaunch', () => {
         assert.equal(launch.command, 'py');
         assert.deepEqual(launch.args, ['-3.12', '-P', '-m', 'nova_lsp', 'serve']);
         assert.deepEqual(launch.probe.args, ['-3.12', '-P', '-c', PROBE_SCRIPT]);
-        assert.equal(launch.installCommand, 'py -3.12 -m pip install nova-lsp');
+        assert.equal(launch.installCommand, 'py -3.12 -m pip install <nova-lsp checkout or .whl>');
     });
 
     it('prefers nova-lsp.path over everything and runs `<path> serve`', () => {
@@ -139,7 +139,7 @@ describe('resolveServerLaunch', () => {
 
     it('quotes programs with spaces in the install command and the description', () => {
         const launch = resolveServerLaunch(context({ launch: { interpreter: ['/opt/my env/bin/python'], path: [] } }));
-        assert.equal(launch.installCommand, "'/opt/my env/bin/python' -m pip install nova-lsp");
+        assert.equal(launch.installCommand, "'/opt/my env/bin/python' -m pip install <nova-lsp checkout or .whl>");
         assert.equal(describeLaunch(launch), "'/opt/my env/bin/python' -P -m nova_lsp serve (from nova-lsp.interpreter)");
     });
 });

@@ -58,7 +58,7 @@ describe('runProbe', () => {
         assert.equal(result.verdict, 'not-installed', result.detail);
         assert.match(result.message, /nova-lsp is not installed for /);
         assert.match(result.message, /No module named 'nova_lsp'/);
-        assert.ok(result.message.includes(`${PYTHON} -I -S -m pip install nova-lsp`), result.message);
+        assert.ok(result.message.includes(`${PYTHON} -I -S -m pip install <nova-lsp checkout or .whl>`), result.message);
     });
 
     it('never imports a nova_lsp package from the workspace folder', async () => {
