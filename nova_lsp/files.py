@@ -183,3 +183,37 @@ def read_source(path: Path, limit: int = DEFAULT_MAX_FILE_SIZE) -> str:
         return decode_source(data)
     except DecodeError as exc:
         raise SourceError(str(exc)) from None
+
+
+class ModuleNames:
+    """The dotted module names of files (``nova/compute/manager.py`` is
+    ``nova.compute.manager`` when ``nova/`` and ``nova/compute/`` have an ``__init__.py``),
+    asking the file system once per directory whether it is a package.  A file outside any
+    package is a top-level module of its own name (a script, a test helper)."""
+
+    def __init__(self) -> None:
+        self._dirs: dict[str, str | None] = {}
+
+    def _package_of(self, directory: str) -> str | None:
+        """The dotted package a directory is, None when it has no ``__init__.py``."""
+        if directory not in self._dirs:
+            parent, name = os.path.split(directory)
+            if name and os.path.isfile(os.path.join(directory, "__init__.py")):
+                above = self._package_of(parent) if parent and parent != directory else None
+                self._dirs[directory] = f"{above}.{name}" if above else name
+            else:
+                self._dirs[directory] = None
+        return self._dirs[directory]
+
+    def name(self, path) -> tuple[str, bool]:
+        """(dotted module name, whether it is a package's ``__init__``); "" for a file no
+        import can name (``my-script.py``)."""
+        full = os.path.abspath(path)
+        directory, filename = os.path.split(full)
+        stem = filename[:-3] if filename.endswith(".py") else filename
+        package = self._package_of(directory)
+        if stem == "__init__":
+            return package or "", True
+        if not stem.isidentifier():
+            return "", False
+        return (f"{package}.{stem}" if package else stem), False

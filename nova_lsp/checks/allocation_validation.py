@@ -1,12 +1,24 @@
-"""Allocation data from outside the function written to Placement unvalidated (CWE-20,
+"""Allocation data from across a trust boundary written to Placement unvalidated (CWE-20,
 CWE-1284, CWE-190).
 
-Sources, per function: parameters (for named write calls only those whose name says they
-carry allocations: ``alloc_req``, ``payload``, ``body``, ``resources``...), deserialised
-payloads (``jsonutils.loads``, ``json.loads``, ``resp.json()``) and anything derived from them
-by assignment, subscripts, ``.get()``, copies and container literals.  Results of other
-calls are not followed (``scheduler_utils.resources_from_request_spec(...)`` builds data
-locally).
+Sources, per function, only where data crosses a trust boundary:
+
+* the parameters of an API handler: a function with a WSGI request parameter (``req``,
+  ``request``) or a method of a ``*Controller`` class (for named write calls only those
+  whose name says they carry allocations: ``body``, ``payload``, ``alloc_req``...);
+* the ``payload`` of a notification endpoint (``info``/``warn``/``error``/``sample``... with
+  a ``payload`` parameter, oslo.messaging's signature);
+* a deserialised payload from outside: ``jsonutils.loads`` / ``json.loads`` of a request or
+  response body (``req.body``, ``resp.text``) or of a boundary parameter, and ``resp.json()``
+  of another service's reply (not a Placement read: that is a round trip);
+
+and anything derived from them by assignment, subscripts, ``.get()``, copies and container
+literals.  Data a service builds or reads itself is not untrusted: allocation candidates
+deserialised from the scheduler's ``Selection.allocation_request``, allocations re-read from
+Placement, a virt driver's reshape, parameters of internal helpers (the ``all-parameters``
+option restores "every parameter is untrusted" for a library whose callers are outside).
+Results of other calls are not followed (``scheduler_utils.resources_from_request_spec(...)``
+builds data locally).
 
 Sinks: calls named in ``write-calls`` (``claim_resources``, ``put_allocations``...) and
 ``put``/``post``/``patch`` whose URL starts with ``/allocations``.  The check reports the
@@ -18,11 +30,13 @@ decorated with a schema validator (``@validation.schema(...)``) are validated al
 
 from __future__ import annotations
 
+import fnmatch
 import re
 
 from astroid import nodes
 
 from nova_lsp.checks import allocation_fix
+from nova_lsp.checks.calls import resolver
 from nova_lsp.checks.tree import call_name, dotted, import_map, qualified
 
 _FUNCS = (nodes.FunctionDef, nodes.AsyncFunctionDef)
@@ -181,12 +195,17 @@ def _taint(function, imports, options, groups: _Groups):
     tainted: dict[str, dict[str, bool]] = {}
     args = function.args
     forwards = function.name in set(options["write-calls"])
-    if not forwards and not _schema_validated(function, imports, options):
-        params = [*(args.posonlyargs or []), *(args.args or []), *(args.kwonlyargs or [])]
-        names = [p.name for p in params] + [n for n in (args.vararg, args.kwarg) if n]
+    params = [*(args.posonlyargs or []), *(args.args or []), *(args.kwonlyargs or [])]
+    names = [p.name for p in params] + [n for n in (args.vararg, args.kwarg) if n]
+    boundary = _boundary(function, names, options)
+    if boundary and not forwards and not _schema_validated(function, imports, options):
+        requests = set(options["request-parameters"])
         for name in names:
-            if name not in _IGNORED_PARAMS:
-                tainted[name] = {f"parameter `{name}`": _allocation_like(name, allocation_names)}
+            if name in _IGNORED_PARAMS or name in requests:
+                continue
+            if boundary == "notification" and name != "payload":
+                continue
+            tainted[name] = {f"{_BOUNDARY_LABEL[boundary]} `{name}`": _allocation_like(name, allocation_names)}
     loaders = options["deserializers"]
     round_trips = _round_trips(function, _local_urls(function), options["placement-reads"])
     assigns = _assignments(function)
@@ -196,6 +215,8 @@ def _taint(function, imports, options, groups: _Groups):
             for sub in _walk(value):
                 if isinstance(sub, nodes.Call):
                     label = _deserialiser(sub, imports, loaders, round_trips)
+                    if label and not (options["all-parameters"] or _external_input(sub, tainted, names, options)):
+                        label = None
                     if label:
                         break
             sources = _derived_names(value, tainted)
@@ -212,6 +233,43 @@ def _taint(function, imports, options, groups: _Groups):
     return tainted
 
 
+_BOUNDARY_LABEL = {"api": "API parameter", "notification": "notification", "any": "parameter"}
+_BODY_ATTRS = {"body", "text", "content", "data", "json_body", "raw_body", "body_file"}
+
+
+def _boundary(function, names, options) -> str | None:
+    """Whether ``function`` receives data across a trust boundary: ``api`` (a WSGI request
+    parameter, or a method of a ``*Controller``), ``notification`` (an oslo.messaging
+    notification endpoint), ``any`` (the ``all-parameters`` option)."""
+    if options["all-parameters"]:
+        return "any"
+    if any(name in options["request-parameters"] for name in names[:3]):
+        return "api"
+    parent = function.parent
+    if isinstance(parent, nodes.ClassDef) and any(
+        fnmatch.fnmatchcase(parent.name, pattern) for pattern in options["controller-classes"]
+    ):
+        return "api"
+    if function.name in options["notification-methods"] and "payload" in names:
+        return "notification"
+    return None
+
+
+def _external_input(call, tainted, params, options) -> bool:
+    """A deserialiser reads something from outside: a boundary parameter, a request or
+    response body (``req.body``, ``resp.text``), a WSGI request parameter."""
+    if isinstance(call.func, nodes.Attribute) and call.func.attrname == "json" and not call.args:
+        return True  # resp.json(): another service's reply (Placement reads are round trips)
+    requests = set(options["request-parameters"]) & set(params)
+    for arg in [*call.args, *(kw.value for kw in call.keywords)]:
+        for node in _walk(arg):
+            if isinstance(node, nodes.Name) and (node.name in tainted or node.name in requests):
+                return True
+            if isinstance(node, nodes.Attribute) and node.attrname in _BODY_ATTRS:
+                return True
+    return False
+
+
 def _schema_validated(function, imports, options) -> bool:
     if function.decorators is None:
         return False
@@ -226,20 +284,37 @@ def _schema_validated(function, imports, options) -> bool:
 # -- validation ----------------------------------------------------------------------------
 
 
-def _validations(function, tainted, groups, imports, options) -> list[tuple[tuple[int, int], str]]:
+def _validated_args(ctx, call, imports, options) -> list | None:
+    """The arguments ``call`` validates: all of them for a validator (by name, or a UUID
+    check), those at the positions a project function's summary names (a validator by what
+    it does, in this module or another), else None."""
+    written = dotted(call.func) or call_name(call) or ""
+    full = qualified(call.func, imports)
+    if (
+        _matches(written, full, options["validators"])
+        or _VALIDATOR_NAME.search(written.rsplit(".", 1)[-1])
+        or _matches(written, full, options["uuid-checks"])
+    ):
+        return [*call.args, *(kw.value for kw in call.keywords)]
+    if ctx is None or ctx.project is None:
+        return None
+    found = resolver(ctx).facts(call, ctx.rule.id)
+    if found is None or not found[1].get("validates"):
+        return None
+    positions = set(found[1]["validates"])
+    names = set(found[1].get("names", ()))
+    return [a for i, a in enumerate(call.args) if i in positions] + [kw.value for kw in call.keywords if kw.arg in names]
+
+
+def _validations(function, tainted, groups, imports, options, ctx=None) -> list[tuple[tuple[int, int], str]]:
     """(position, group) of every validation of tainted data in ``function``."""
-    validators = options["validators"]
-    uuid_checks = options["uuid-checks"]
     found = []
     for node in _walk(function):
         if isinstance(node, nodes.Call):
-            written = dotted(node.func) or call_name(node) or ""
-            full = qualified(node.func, imports)
-            is_validator = _matches(written, full, validators) or _VALIDATOR_NAME.search(written.rsplit(".", 1)[-1])
-            is_uuid = _matches(written, full, uuid_checks)
-            if not (is_validator or is_uuid):
+            args = _validated_args(ctx, node, imports, options)
+            if not args:
                 continue
-            for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+            for arg in args:
                 for name in _names(arg):
                     if name in tainted:
                         found.append((_pos(node), groups.find(name)))
@@ -309,9 +384,45 @@ def _sink_args(call, write_calls, write_urls, local_urls):
     return None
 
 
+def _scalar_item(arg) -> bool:
+    """``x["consumer_uuid"]``, ``x.get("project_id")``: a scalar read out of a payload."""
+    key = None
+    if isinstance(arg, nodes.Subscript) and isinstance(arg.slice, nodes.Const):
+        key = arg.slice.value
+    elif isinstance(arg, nodes.Call) and isinstance(arg.func, nodes.Attribute) and arg.func.attrname == "get" and arg.args:
+        first = arg.args[0]
+        key = first.value if isinstance(first, nodes.Const) else None
+    return isinstance(key, str) and bool(_SCALAR_NAME.search(key.lower()) or key.lower().endswith("_id"))
+
+
 def _allocation_like(name: str, allocation_names) -> bool:
     lowered = name.lower()
     return any(part in lowered for part in allocation_names) and not _SCALAR_NAME.search(lowered)
+
+
+# -- across functions ----------------------------------------------------------------------------
+
+
+def summarize(ctx, function):
+    """A project's own validator, whatever its name: the parameters ``function`` validates
+    (passes to a validator, or guards with an ``isinstance`` that raises) before anything
+    else can use them.  Callers' arguments at those positions count as validated."""
+    params = list(function.args.posonlyargs) + list(function.args.args)
+    decorators = {dotted(d) for d in (function.decorators.nodes if function.decorators else ())}
+    if isinstance(function.parent, nodes.ClassDef) and "staticmethod" not in decorators and params:
+        params = params[1:]  # self / cls: a call passes them implicitly
+    if not params:
+        return None
+    positions = {p.name: i for i, p in enumerate(params)}
+    tainted = {name: {"": 1} for name in positions}
+    groups = _Groups()
+    for name in positions:
+        groups.find(name)
+    hits = _validations(function, tainted, groups, import_map(ctx), ctx.options, ctx)
+    validated = {name for name in positions if any(grp == groups.find(name) for _, grp in hits)}
+    if not validated:
+        return None
+    return {"validates": sorted(positions[n] for n in validated), "names": sorted(validated)}
 
 
 def check(ctx):
@@ -344,11 +455,17 @@ def check(ctx):
         tainted = _taint(function, imports, options, groups)
         if not tainted:
             continue
-        validated = _validations(function, tainted, groups, imports, options)
+        validated = _validations(function, tainted, groups, imports, options, ctx)
         for call, (label, args, named) in sinks:
             for arg in args:
+                if _scalar_item(arg):
+                    continue  # data["consumer_uuid"]: a scalar about the allocation
                 names = _derived_names(arg, tainted)
-                direct = not named and isinstance(arg, nodes.Name) and f"parameter `{arg.name}`" in tainted.get(arg.name, {})
+                direct = (
+                    not named
+                    and isinstance(arg, nodes.Name)
+                    and any(o == f"{label} `{arg.name}`" for o in tainted.get(arg.name, {}) for label in _BOUNDARY_LABEL.values())
+                )
                 where = _pos(call)
                 for variable in names:
                     if any(pos < where and grp == groups.find(variable) for pos, grp in validated):

@@ -25,14 +25,17 @@ from nova_lsp.engine.analyze import analyze
 from nova_lsp.engine.cache import FORMAT as CACHE_FORMAT
 from nova_lsp.engine.cache import ResultCache, content_key
 from nova_lsp.engine.fix_all import fix_text
+from nova_lsp.engine.project import MAX_ROUNDS, ProjectView, still_valid
 from nova_lsp.engine.registry import load_registry
 from nova_lsp.engine.runtime import tune_gc
 from nova_lsp.engine.selection import oversize_message
-from nova_lsp.files import SourceError, discover, read_bytes
+from nova_lsp.files import ModuleNames, SourceError, discover, read_bytes
 from nova_lsp.report import FileResult, Report, fingerprints
 
 BATCH = 8
 _CONFIG: Config | None = None  # set in each worker by the pool initializer
+# the project's summaries (module -> qualname -> rule -> facts) and its modules' files (likewise)
+_PROJECT: tuple[dict, dict] = ({}, {})
 
 
 @dataclass
@@ -43,6 +46,12 @@ class Outcome:
     error: str | None
     path: Path | None = None  # set in the main process (never sent to or from a worker)
     data: bytes | None = None  # the analysed bytes, kept in the main process for carets
+    module: str = ""  # the file's module name ("nova.compute.manager"), set in the main process
+    package: bool = False  # the file is a package's __init__
+
+    def view(self, project: tuple[dict, dict] | None) -> ProjectView:
+        summaries, paths = project or ({}, {})
+        return ProjectView(self.module, summaries, self.package, paths)
 
 
 def display_path(path: Path) -> str:
@@ -65,10 +74,16 @@ def printable_path(text: str) -> str:
 
 
 def analyse_bytes(
-    display: str, data: bytes, config: Config, recorded: frozenset[str] = frozenset(), path: str | None = None
+    display: str,
+    data: bytes,
+    config: Config,
+    recorded: frozenset[str] = frozenset(),
+    path: str | None = None,
+    view: ProjectView | None = None,
 ) -> Outcome:
     """One file's outcome; findings whose fingerprints are in ``recorded`` (a baseline's) get
-    no fixes built.  ``path`` (the file's own path) chooses its ``per-file-ignores``."""
+    no fixes built.  ``path`` (the file's own path) chooses its ``per-file-ignores``; ``view``
+    says what the file's module is and what the project's functions do."""
     key = cache_key(data, config, path or display)
     try:
         text = decode_source(data)
@@ -76,7 +91,7 @@ def analyse_bytes(
         return Outcome(display, key, None, str(exc))
     fixes = unrecorded(recorded) if recorded else True
     selection = config.selection(path=path or display)
-    return Outcome(display, key, analyze(Document(text, display), selection, fixes=fixes), None)
+    return Outcome(display, key, analyze(Document(text, display), selection, fixes=fixes, project=view), None)
 
 
 def cache_key(data: bytes, config: Config, path: str) -> str:
@@ -86,22 +101,29 @@ def cache_key(data: bytes, config: Config, path: str) -> str:
     return content_key(data) + (":" + ",".join(sorted(ignored)) if ignored else "")
 
 
-def _init_worker(config: Config) -> None:
-    global _CONFIG
+def _init_worker(config: Config, project: tuple[dict, dict]) -> None:
+    global _CONFIG, _PROJECT
     _CONFIG = config
+    _PROJECT = project
     tune_gc()
 
 
 def _work(batch):
-    return [analyse_bytes(display, data, _CONFIG, recorded, path) for display, data, recorded, path in batch]
+    return [_analyse_item(item, _CONFIG, _PROJECT) for item in batch]
+
+
+def _analyse_item(item, config: Config, project: tuple[dict, dict]) -> Outcome:
+    display, data, recorded, path, module, package = item
+    summaries, paths = project
+    return analyse_bytes(display, data, config, recorded, path, ProjectView(module, summaries, package, paths))
 
 
 def _start_method() -> str:
     return "fork" if sys.platform.startswith("linux") else "spawn"
 
 
-def _run_pool(jobs: int, items, config: Config) -> list[Outcome]:
-    """Analyse (display, bytes) items in worker processes; survive a worker that dies."""
+def _run_pool(jobs: int, items, config: Config, project: tuple[dict, dict]) -> list[Outcome]:
+    """Analyse (display, bytes, ...) items in worker processes; survive a worker that dies."""
     method = _start_method()
     if method != "fork":
         # A spawned worker is a new `python -c ...` in the working directory, usually the
@@ -114,17 +136,18 @@ def _run_pool(jobs: int, items, config: Config) -> list[Outcome]:
     batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
     outcomes: list[Outcome] = []
     failed: list = []
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(config,)) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(config, project)) as pool:
         futures = [(batch, pool.submit(_work, batch)) for batch in batches]
         for batch, future in futures:
             try:
                 outcomes.extend(future.result())
             except Exception:  # BrokenProcessPool (a worker died), or a result that would not pickle
                 failed.extend(batch)
-    for display, data, recorded, path in failed:  # one file per fresh worker, to find the one that kills it
+    for item in failed:  # one file per fresh worker, to find the one that kills it
+        display, data, _, path = item[:4]
         try:
-            with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=(config,)) as pool:
-                outcomes.extend(pool.submit(_work, [(display, data, recorded, path)]).result())
+            with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=(config, project)) as pool:
+                outcomes.extend(pool.submit(_work, [item]).result())
         except BrokenProcessPool:
             message = "skipped: the analysis crashed its worker process"
             outcomes.append(Outcome(display, cache_key(data, config, path), None, message))
@@ -135,12 +158,20 @@ def _run_pool(jobs: int, items, config: Config) -> list[Outcome]:
 
 
 def analyse_files(paths: list[Path], config: Config, jobs: int, cache: ResultCache | None, baseline: Baseline | None = None):
-    """(outcomes in path order, read errors) for the given files."""
+    """(outcomes in path order, read errors, the project's summaries) for the given files.
+
+    Two phases.  First every file is analysed (or its result taken from the cache) on its own;
+    that gives every function's summary.  Then a file whose rules looked up another module's
+    function that has facts (or had them when the result was cached, and does not any more)
+    is analysed again with them, and so on while summaries change, at most ``MAX_ROUNDS``
+    times.  Summaries are sparse, so the second phase is a few files, not the tree."""
     outcomes: dict[str, Outcome] = {}
-    pending = []
     order = []
     sources: dict[str, tuple[Path, bytes]] = {}
+    items: dict[str, tuple] = {}
     errors: list[tuple[str, str]] = []
+    modules = ModuleNames()
+    pending = []
     for path in paths:
         display = display_path(path)
         order.append(display)
@@ -150,32 +181,74 @@ def analyse_files(paths: list[Path], config: Config, jobs: int, cache: ResultCac
             errors.append((display, str(exc)))
             continue
         sources[display] = (path, data)
+        module, package = modules.name(path)
+        recorded = baseline.prints_for(path, display) if baseline is not None else frozenset()
+        items[display] = (display, data, recorded, str(path), module, package)
         key = cache_key(data, config, str(path))
         if cache is not None:
             hit = cache.get(key)
             if hit is not None:
                 outcomes[display] = Outcome(display, key, hit, None)
                 continue
-        recorded = baseline.prints_for(path, display) if baseline is not None else frozenset()
-        pending.append((display, data, recorded, str(path)))
-    if jobs > 1 and len(pending) > BATCH:
-        done = _run_pool(min(jobs, (len(pending) + BATCH - 1) // BATCH), pending, config)
-    else:
-        done = [analyse_bytes(display, data, config, recorded, path) for display, data, recorded, path in pending]
-    for outcome in done:
-        outcomes[outcome.display] = outcome
-        if cache is not None and outcome.analysis is not None:
-            cache.put(outcome.key, outcome.analysis)
+        pending.append(items[display])
+    fresh = set()
+    project: tuple[dict, dict] = ({}, {})
+    for _ in range(MAX_ROUNDS + 1):
+        for outcome in _analyse_items(pending, config, jobs, project):
+            outcomes[outcome.display] = outcome
+            fresh.add(outcome.display)
+        project = project_of(outcomes, items)
+        pending = [
+            items[display]
+            for display, outcome in outcomes.items()
+            if outcome.analysis is not None and outcome.analysis.used and not still_valid(outcome.analysis.used, project[0])
+        ]
+        if not pending:
+            break
+    if cache is not None:
+        for display in fresh:
+            outcome = outcomes[display]
+            if outcome.analysis is not None:
+                cache.put(outcome.key, outcome.analysis)
     ordered = []
     for display in order:
         outcome = outcomes.get(display)
         if outcome is None:
             continue
         outcome.path, data = sources[display]
+        outcome.module, outcome.package = items[display][4:6]
         if outcome.analysis is not None and outcome.analysis.findings:
             outcome.data = data  # carets and fingerprints use exactly the analysed text
         ordered.append(outcome)
-    return ordered, errors
+    return ordered, errors, project
+
+
+def _analyse_items(pending, config: Config, jobs: int, project: tuple[dict, dict]) -> list[Outcome]:
+    if jobs > 1 and len(pending) > BATCH:
+        return _run_pool(min(jobs, (len(pending) + BATCH - 1) // BATCH), pending, config, project)
+    return [_analyse_item(item, config, project) for item in pending]
+
+
+def project_of(outcomes: dict[str, Outcome], items: dict[str, tuple]) -> tuple[dict, dict]:
+    """(module -> its functions' summaries, module -> its file as reported), from every
+    analysed file.  Two files that claim one module name (scripts of the same name in two
+    directories outside any package) make that name unknown: neither is the one an import of
+    it would find, for all we can tell."""
+    project: dict = {}
+    paths: dict = {}
+    claimed: dict[str, int] = {}
+    for display, outcome in outcomes.items():
+        module = items[display][4]
+        if not module or outcome.analysis is None:
+            continue
+        claimed[module] = claimed.get(module, 0) + 1
+        project[module] = outcome.analysis.summaries
+        paths[module] = display
+    for module, count in claimed.items():
+        if count > 1:
+            del project[module]
+            del paths[module]
+    return project, paths
 
 
 def _lines(outcome: Outcome) -> tuple[str, ...]:
@@ -252,7 +325,7 @@ def run_check(args) -> int:
         elif not args.quiet:
             shown = escape_control(display_path(unsafe))
             print(f"nova-lsp: warning: {shown} is a link; checking without the cache", file=sys.stderr)
-    outcomes, read_errors = analyse_files(paths, config, args.jobs or default_jobs(), cache, baseline)
+    outcomes, read_errors, project = analyse_files(paths, config, args.jobs or default_jobs(), cache, baseline)
     errors.extend(read_errors)
     if cache is not None:
         cache.save()
@@ -271,7 +344,13 @@ def run_check(args) -> int:
     if args.fix or args.diff:
         before = outcomes
         outcomes, changed, fix_errors, applied = fix_outcomes(
-            outcomes, config, diff=args.diff, baseline=baseline, unsafe=args.unsafe_fixes, quiet=args.quiet
+            outcomes,
+            config,
+            diff=args.diff,
+            baseline=baseline,
+            unsafe=args.unsafe_fixes,
+            quiet=args.quiet,
+            project=project,
         )
         errors.extend(fix_errors)
         for old, new in zip(before, outcomes):

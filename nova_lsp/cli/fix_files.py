@@ -63,7 +63,9 @@ def source_encoding(data: bytes) -> str:
     return encoding
 
 
-def fix_file(path: Path, config: Config | None = None, write: bool = True, fixes=True, unsafe: bool = False) -> FixResult:
+def fix_file(
+    path: Path, config: Config | None = None, write: bool = True, fixes=True, unsafe: bool = False, project=None
+) -> FixResult:
     """Fix one file; with ``write`` the file is replaced (atomically) when anything changed.
     The file keeps its encoding, BOM, line endings and permissions."""
     config = config or Config()
@@ -72,7 +74,7 @@ def fix_file(path: Path, config: Config | None = None, write: bool = True, fixes
         text = decode_source(data)
     except (SourceError, DecodeError) as exc:
         raise FixError(str(exc)) from None
-    result = fix_text(text, _display(path), config.selection(path=path), fixes, unsafe)
+    result = fix_text(text, _display(path), config.selection(path=path), fixes, unsafe, project)
     if write and result.changed:
         try:
             encoded = result.text.encode(source_encoding(data))
@@ -107,7 +109,16 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def fix_outcomes(
-    outcomes, config: Config, *, diff: bool, out=None, err=None, baseline=None, unsafe: bool = False, quiet: bool = False
+    outcomes,
+    config: Config,
+    *,
+    diff: bool,
+    out=None,
+    err=None,
+    baseline=None,
+    unsafe: bool = False,
+    quiet: bool = False,
+    project=None,
 ):
     """``--fix`` / ``--diff`` over the analysed files of a ``check`` run: safe fixes only,
     unless ``unsafe``; never a finding the baseline records.
@@ -115,7 +126,8 @@ def fix_outcomes(
     Returns (outcomes with the analysis of what is left, files that changed or would change,
     errors as (path, message), (path, Applied) for every fix applied).  With ``diff`` the
     unified diffs go to ``out`` and nothing is written; otherwise files are rewritten and a
-    summary per file goes to ``err`` (not with ``quiet``).
+    summary per file goes to ``err`` (not with ``quiet``).  ``project`` (module -> summaries)
+    is what the project's functions do, for the analyses after each fix.
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -137,6 +149,7 @@ def fix_outcomes(
                 write=not diff,
                 fixes=unrecorded(recorded) if recorded else True,
                 unsafe=unsafe,
+                project=outcome.view(project),
             )
         except FixError as exc:
             errors.append((outcome.display, f"cannot fix: {exc}"))

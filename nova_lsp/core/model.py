@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 
 class Severity(enum.IntEnum):
@@ -82,6 +83,8 @@ class Fix:
 class Related:
     span: Span
     message: str
+    # another file of the project (a helper the flow went through); None: the finding's own
+    path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,3 +119,10 @@ class Analysis:
     errors: tuple[AnalysisError, ...] = ()
     # rule ids that had at least one finding silenced by an inline suppression
     suppressed: int = field(default=0)
+    # what each function of the text does, for the rest of the project: qualified name in the
+    # module ("fn", "Class.method") -> rule id -> that rule's facts (JSON-able); see
+    # nova_lsp.engine.project
+    summaries: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False)
+    # the other modules' functions the rules looked up, dotted name -> the digest of what they
+    # found (None: nothing known): a result stays valid while these do not change
+    used: Mapping[str, str | None] = field(default_factory=dict, compare=False)

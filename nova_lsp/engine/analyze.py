@@ -11,12 +11,15 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
+from astroid import nodes
+
 from nova_lsp.core.document import Document
 from nova_lsp.core.model import Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Severity, Span
 from nova_lsp.engine.context import BudgetExceeded, CheckContext, Pending
 from nova_lsp.engine.fixes import edited_text_parses
 from nova_lsp.engine.lexer import lex
 from nova_lsp.engine.parse import NodeIndex, SyntaxProblem, parse, quick_syntax_check
+from nova_lsp.engine.project import ProjectView, qualname
 from nova_lsp.engine.registry import Registry
 from nova_lsp.engine.selection import ActiveRule, Selection, default_selection, oversize_message
 from nova_lsp.engine.suppressions import is_suppressed, removal, suppress_edit_text
@@ -33,13 +36,23 @@ INVALID_SUPPRESSION = "NOVA902"
 FixPolicy = bool | Callable[[Document, Sequence[Finding]], Sequence[bool]]
 
 
-def analyze(document: Document, selection: Selection | None = None, *, fixes: FixPolicy = True) -> Analysis:
-    """Every finding of the selected rules in ``document``.  Never raises for any input text."""
+def analyze(
+    document: Document,
+    selection: Selection | None = None,
+    *,
+    fixes: FixPolicy = True,
+    project: ProjectView | None = None,
+    summaries_only: bool = False,
+) -> Analysis:
+    """Every finding of the selected rules in ``document``, and the summaries of its functions
+    (``project`` holds the rest of the project's, and this text's module name).  With
+    ``summaries_only`` no rule runs: only the summaries are computed (a workspace index).
+    Never raises for any input text."""
     selection = selection or default_selection()
     if not isinstance(selection, Selection):  # a caller's mistake, not the text's: say so
         raise TypeError(f"analyze() takes a Selection, not {type(selection).__name__}")
     try:
-        return analyze_run(document, selection, fixes=fixes).analysis
+        return analyze_run(document, selection, fixes=fixes, project=project, summaries_only=summaries_only).analysis
     except (RecursionError, MemoryError) as exc:
         return Analysis(errors=(AnalysisError(_too_complex(exc), skipped=True),))
     except Exception as exc:  # an engine bug on one text must not end a run over thousands
@@ -119,9 +132,14 @@ def analyze_run(
     deadline: Deadline | None = None,
     *,
     fixes: FixPolicy = True,
+    project: ProjectView | None = None,
+    summaries_only: bool = False,
 ) -> Run:
     deadline = deadline if deadline is not None else Deadline.start(selection.time_budget)
     candidates, by_id = candidates_for(document, selection)
+    summarizers = summarizers_for(selection)
+    if summaries_only:
+        candidates = ()
     raw = Raw()
     errors: list[AnalysisError] = []
     too_large = oversize(document, selection.max_file_size)
@@ -130,7 +148,7 @@ def analyze_run(
 
     module = None
     index = None
-    if not any(a.rule.needs_tree for a in candidates):
+    if not any(a.rule.needs_tree for a in candidates) and not summarizers:
         # Nothing to look for in the tree: only confirm the file parses, with the fast C parser.
         # (A syntax error is always reported, whatever rules are selected or ignored, as
         # ruff's invalid-syntax: a file that cannot be analysed must never pass as clean.)
@@ -156,14 +174,98 @@ def analyze_run(
             module = parsed
             index = NodeIndex(module)
 
-    not_run = run_rules(candidates, module, index, document, raw, errors, deadline, selection.line_length)
+    view = project.fresh() if project is not None else ProjectView()
+    view.local = summarize(summarizers, module, index, document, view, selection.line_length, deadline)
+    not_run = run_rules(candidates, module, index, document, raw, errors, deadline, selection.line_length, view)
+    if summaries_only:
+        analysis = Analysis(errors=tuple(errors), summaries=view.local)
+        return Run(analysis, [], candidates, module, index, False)
     analysis, built = finish(document, raw, errors, by_id, selection.registry, not_run, module, fixes)
+    analysis = replace(analysis, summaries=view.local, used=dict(view.used))
     clean = module is not None and not errors and not not_run
     return Run(analysis, built, candidates, module, index, clean)
 
 
+def summarizers_for(selection: Selection) -> tuple[ActiveRule, ...]:
+    """The selected rules whose checks export summaries of functions."""
+    return tuple(a for a in selection.rules if a.rule.check and a.rule.needs_tree and a.rule.summarizer is not None)
+
+
+def summarize(
+    summarizers, module, index, document, view: ProjectView, line_length: int = 79, deadline=None, known=None
+) -> dict:
+    """qualname -> rule id -> facts for every function of the text, from every summarizer.
+
+    Computed on demand in dependency order (a summary that asks for another function of the
+    text gets it computed first; a cycle gets nothing).  A summarizer that fails is left out
+    for that function: summaries only ever add knowledge, and without them the rules behave as
+    within one function.  ``known`` gives the summaries of functions that are not to be looked
+    at again (the incremental analyser's blanked ones), by qualname."""
+    local: dict = {}
+    known = known or {}
+    if module is None or not summarizers:
+        return local
+    functions = {}
+    for function in index.of(nodes.FunctionDef, nodes.AsyncFunctionDef):
+        name = qualname(function)
+        if name is not None:
+            functions[name] = function  # redefined: the last one is what callers get
+    contexts = {
+        act.rule.id: (
+            act,
+            CheckContext(module, document, act.rule, act.options, index, deadline, line_length=line_length, project=view),
+        )
+        for act in summarizers
+    }
+    done: dict = {}
+    busy = object()
+
+    def compute(name: str, rule: str):
+        if name in known:
+            return known[name].get(rule)
+        key = (name, rule)
+        if key in done:
+            value = done[key]
+            return None if value is busy else value
+        function = functions.get(name)
+        entry = contexts.get(rule)
+        if function is None or entry is None:
+            return None
+        done[key] = busy
+        act, ctx = entry
+        try:
+            value = act.rule.summarizer(ctx, function)
+        except BudgetExceeded:
+            value = None
+            contexts.clear()  # out of time: no further summaries (the rules will say so)
+        except Exception:  # a bug in a summarizer costs the cross-function knowledge, nothing else
+            value = None
+        done[key] = value
+        return value
+
+    view.compute = compute
+    for name in functions:
+        if name in known:
+            if known[name]:
+                local[name] = dict(known[name])
+            continue
+        for rule in list(contexts):
+            facts = compute(name, rule)
+            if facts:
+                local.setdefault(name, {})[rule] = facts
+    return local
+
+
 def run_rules(
-    candidates, module, index, document, raw: Raw, errors: list, deadline: Deadline | None = None, line_length: int = 79
+    candidates,
+    module,
+    index,
+    document,
+    raw: Raw,
+    errors: list,
+    deadline: Deadline | None = None,
+    line_length: int = 79,
+    project: ProjectView | None = None,
 ) -> set[str]:
     """Run ``candidates`` over one tree, adding to ``raw`` and ``errors``; the ids of the rules
     that could not look at the whole text (their suppressions are not stale).
@@ -180,7 +282,7 @@ def run_rules(
         if needs_tree and module is None:
             not_run.add(act.rule.id)
             continue
-        ctx = CheckContext(module, document, act.rule, act.options, index, deadline, line_length=line_length)
+        ctx = CheckContext(module, document, act.rule, act.options, index, deadline, line_length=line_length, project=project)
         try:
             for finding in act.rule.runner(ctx):
                 pending = ctx.pending.pop(id(finding), None)

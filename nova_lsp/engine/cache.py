@@ -21,7 +21,7 @@ from nova_lsp.core.model import Analysis
 from nova_lsp.engine.registry import rules_dir
 from nova_lsp.engine.serialize import analysis_from_dict, analysis_to_dict
 
-FORMAT = 1
+FORMAT = 2  # 2: analyses carry their functions' summaries and the look-ups they made
 MAX_ENTRIES = 50_000
 
 

@@ -47,6 +47,7 @@ class CheckContext:
     deadline: Any = field(default=None, repr=False)  # engine.analyze.Deadline, or None
     pending: dict = field(default_factory=dict, repr=False)  # id(finding) -> Pending
     line_length: int = 79  # the project's: fixes keep the lines they write to it
+    project: Any = field(default=None, repr=False)  # engine.project.ProjectView
     _ticks: int = field(default=0, repr=False)
 
     @cached_property

@@ -133,13 +133,15 @@ def fix_text(
     selection: Selection | None = None,
     fixes: FixPolicy = True,
     unsafe: bool = False,
+    project=None,
 ) -> FixResult:
     """Apply the main fix of every finding in ``text`` until none is left to apply (of the
     findings ``fixes`` wants fixed: a baseline's are left alone); safe fixes only unless
-    ``unsafe``."""
+    ``unsafe``.  ``project`` (an ``engine.project.ProjectView``) is what the rest of the
+    project's functions do."""
     current = text
     applied: list[Applied] = []
-    analysis = analyze(Document(current, path), selection, fixes=fixes)
+    analysis = analyze(Document(current, path), selection, fixes=fixes, project=project)
     previous = None
     for _ in range(MAX_ROUNDS):
         fixable = _fixable(analysis, unsafe)
@@ -154,7 +156,7 @@ def fix_text(
             break
         applied.extend(Applied(f.rule, fix.title, f.span.start_line + 1) for f, fix in taken)
         current = new
-        analysis = analyze(Document(current, path), selection, fixes=fixes)
+        analysis = analyze(Document(current, path), selection, fixes=fixes, project=project)
     return FixResult(text, current, tuple(applied), analysis)
 
 

@@ -45,6 +45,7 @@ from nova_lsp.engine.context import CheckContext
 from nova_lsp.engine.lexer import Lexed, lex, remember
 from nova_lsp.core.model import Analysis, Finding, Span
 from nova_lsp.engine.parse import NodeIndex, build, line_extent
+from nova_lsp.engine.project import ProjectView, qualname, still_valid
 from nova_lsp.engine.selection import Selection, default_selection
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class _State:
     units: tuple[Unit, ...]
     analysis: Analysis
     lexed: Lexed  # the comment scan of the text
+    module: tuple = ("", False)  # the text's module name, and whether it is a package
 
 
 class IncrementalAnalyzer:
@@ -96,7 +98,8 @@ class IncrementalAnalyzer:
         with self._lock:
             self._state = None
 
-    def analyze(self, document: Document, selection: Selection | None = None) -> Analysis:
+    def analyze(self, document: Document, selection: Selection | None = None, project: ProjectView | None = None) -> Analysis:
+        """``project``: the module of the text and the rest of the project's summaries."""
         selection = selection or default_selection()
         if not isinstance(selection, Selection):
             raise TypeError(f"analyze() takes a Selection, not {type(selection).__name__}")
@@ -107,13 +110,13 @@ class IncrementalAnalyzer:
             # whole version after them is compared with the last whole one before.
             state = self._state
             lines = _lines(document)
-            reason = _unusable(state, document, selection)
+            reason = _unusable(state, document, selection, project)
             if reason is None and state.lines == lines:
                 self.last_mode, self.last_reason = "unchanged", ""
                 return state.analysis
             if reason is None:
                 try:
-                    outcome = _incremental(state, document, lines, selection, deadline)
+                    outcome = _incremental(state, document, lines, selection, deadline, project)
                 except (RecursionError, MemoryError):
                     outcome = "the reduced text is too deeply nested"
                 except Exception as exc:  # a bug here must cost speed, never a result
@@ -125,13 +128,13 @@ class IncrementalAnalyzer:
                     return analysis
                 reason = outcome
             self.last_mode, self.last_reason = "full", reason
-            return self._full(document, lines, selection, deadline)
+            return self._full(document, lines, selection, deadline, project)
 
-    def _full(self, document: Document, lines, selection: Selection, deadline: whole.Deadline) -> Analysis:
+    def _full(self, document: Document, lines, selection: Selection, deadline: whole.Deadline, project=None) -> Analysis:
         try:
-            run = whole.analyze_run(document, selection, deadline)
+            run = whole.analyze_run(document, selection, deadline, project=project)
         except (RecursionError, MemoryError, Exception):
-            return whole.analyze(document, selection)  # reports the problem as an error
+            return whole.analyze(document, selection, project=project)  # reports the problem as an error
         if run.clean:
             try:
                 units = _units_of(run.candidates, run.module, run.index, document, run.raw)
@@ -147,8 +150,9 @@ class IncrementalAnalyzer:
                     units,
                     run.analysis,
                     lex(document.text),
+                    _module_of(project),
                 )
-        elif run.module is None and self._state is not None and _unusable(self._state, document, selection) is None:
+        elif run.module is None and self._state is not None and _unusable(self._state, document, selection, project) is None:
             kept = _while_broken(self._state, document, lines, run, selection)
             if kept is not None:
                 self.last_mode = "broken"
@@ -184,7 +188,12 @@ def _while_broken(state: _State, document: Document, lines, run, selection: Sele
             if start <= line <= end and not (start + shift <= error_line <= end + shift):
                 span = finding.span
                 moved = Span(span.start_line + shift, span.start_col, span.end_line + shift, span.end_col)
-                related = tuple(replace(r, span=Span(r.span.start_line + shift, r.span.start_col, r.span.end_line + shift, r.span.end_col)) for r in finding.related)
+                related = tuple(
+                    r
+                    if r.path
+                    else replace(r, span=Span(r.span.start_line + shift, r.span.start_col, r.span.end_line + shift, r.span.end_col))
+                    for r in finding.related
+                )
                 kept.append(replace(finding, span=moved, fixes=(), related=related))
                 break
     findings = sorted(run.analysis.findings + tuple(kept), key=lambda f: f.sort_key)
@@ -194,17 +203,25 @@ def _while_broken(state: _State, document: Document, lines, run, selection: Sele
 # -- the incremental run -------------------------------------------------------------------
 
 
-def _unusable(state: _State | None, document: Document, selection: Selection) -> str | None:
+def _module_of(project: ProjectView | None) -> tuple:
+    return (project.module, project.package) if project is not None else ("", False)
+
+
+def _unusable(state: _State | None, document: Document, selection: Selection, project=None) -> str | None:
     if state is None:
         return "no previous analysis to build on"
     if state.selection.registry is not selection.registry or state.path != document.path:
         return "another document or rule set"
     if state.selection is not selection and state.selection.key != selection.key:
         return "the configuration changed"
+    if state.module != _module_of(project):
+        return "the text's module changed"
+    if state.analysis.used and not still_valid(state.analysis.used, project.project if project is not None else {}):
+        return "a function of another file it calls changed"
     return None
 
 
-def _incremental(state: _State, document: Document, lines, selection: Selection, deadline: whole.Deadline):
+def _incremental(state: _State, document: Document, lines, selection: Selection, deadline: whole.Deadline, project=None):
     """(analysis, new state, units re-checked), or the reason a whole-text analysis is needed."""
     old = state.lines
     first, stop_old, delta = _changed(old, lines)
@@ -263,9 +280,22 @@ def _incremental(state: _State, document: Document, lines, selection: Selection,
             changed.end + 1 + delta,
         )
     )
+    # the summaries: the blanked functions keep theirs, the changed one is summarised afresh
+    view = project.fresh() if project is not None else ProjectView()
+    summarizers = whole.summarizers_for(selection)
+    if summarizers:
+        old = state.analysis.summaries
+        known = {}
+        for unit in blanked:
+            name = qualname(defs[unit.start])
+            if name is not None:
+                known[name] = old.get(name, {})
+        view.local = whole.summarize(summarizers, module, index, document, view, selection.line_length, deadline, known)
+        if view.local != old:
+            return "the change alters what the function does for its callers"
     raw = whole.Raw()
     errors: list = []
-    not_run = whole.run_rules(candidates, module, index, document, raw, errors, deadline, selection.line_length)
+    not_run = whole.run_rules(candidates, module, index, document, raw, errors, deadline, selection.line_length, view)
 
     if errors or not_run:
         return "a rule failed on the reduced text"
@@ -282,6 +312,7 @@ def _incremental(state: _State, document: Document, lines, selection: Selection,
     if new_changed is None or new_changed.facts != changed.facts:
         return "the change alters what other functions depend on (imports, attributes, ...)"
     units = tuple(sorted(blanked + list(fresh), key=lambda u: u.start))
+    analysis = replace(analysis, summaries=view.local, used={**state.analysis.used, **view.used})
     new_state = replace(state, lines=lines, units=units, analysis=analysis, lexed=lexed)
     return analysis, new_state, len(fresh)
 
@@ -327,7 +358,7 @@ def _move_finding(finding: Finding, span) -> Finding:
     fixes = tuple(
         replace(fix, edits=tuple(replace(e, span=span(e.span)) for e in fix.edits)) for fix in finding.fixes
     )
-    related = tuple(replace(r, span=span(r.span)) for r in finding.related)
+    related = tuple(r if r.path else replace(r, span=span(r.span)) for r in finding.related)
     return replace(finding, span=span(finding.span), fixes=fixes, related=related)
 
 
@@ -449,8 +480,9 @@ def _lines_of(finding: Finding):
     yield finding.span.start_line
     yield finding.span.end_line
     for related in finding.related:
-        yield related.span.start_line
-        yield related.span.end_line
+        if related.path is None:  # a line of this text (not of another file)
+            yield related.span.start_line
+            yield related.span.end_line
     for fix in finding.fixes:
         for edit in fix.edits:
             yield edit.span.start_line

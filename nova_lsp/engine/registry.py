@@ -83,6 +83,15 @@ class Rule:
         module = self._runner[0]
         return tuple(getattr(module, "FACT_NODES", ())), getattr(module, "fact", None)
 
+    @property
+    def summarizer(self) -> Callable | None:
+        """The check's ``summarize(ctx)`` (facts about each function for the rest of the
+        project; see ``nova_lsp.engine.project``), or None."""
+        if not self.check:
+            return None
+        self.runner  # noqa: B018 - import the module
+        return getattr(self._runner[0], "summarize", None)
+
     def may_apply(self, text: str) -> bool:
         return not self.tokens or any(token in text for token in self.tokens)
 

@@ -45,7 +45,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "severity": int(f.severity),
         "cwe": list(f.cwe),
         "fixes": [fix_to_dict(x) for x in f.fixes],
-        "related": [[span_to_list(r.span), r.message] for r in f.related],
+        "related": [[span_to_list(r.span), r.message] + ([r.path] if r.path else []) for r in f.related],
     }
 
 
@@ -58,7 +58,7 @@ def finding_from_dict(d: dict[str, Any]) -> Finding:
         severity=Severity(int(d["severity"])),
         cwe=tuple(int(c) for c in d.get("cwe", ())),
         fixes=tuple(fix_from_dict(x) for x in d.get("fixes", ())),
-        related=tuple(Related(span_from_list(s), m) for s, m in d.get("related", ())),
+        related=tuple(Related(span_from_list(r[0]), r[1], r[2] if len(r) > 2 else None) for r in d.get("related", ())),
     )
 
 
@@ -68,6 +68,8 @@ def analysis_to_dict(a: Analysis) -> dict[str, Any]:
         "errors": [e.message for e in a.errors],
         "skipped": [i for i, e in enumerate(a.errors) if e.skipped],
         "suppressed": a.suppressed,
+        "summaries": a.summaries,
+        "used": dict(a.used),
     }
 
 
@@ -78,4 +80,6 @@ def analysis_from_dict(d: dict[str, Any]) -> Analysis:
             AnalysisError(m, skipped=i in d.get("skipped", ())) for i, m in enumerate(d.get("errors", ()))
         ),
         suppressed=int(d.get("suppressed", 0)),
+        summaries=dict(d.get("summaries", {})),
+        used={str(k): (None if v is None else str(v)) for k, v in dict(d.get("used", {})).items()},
     )

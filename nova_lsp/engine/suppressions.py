@@ -39,6 +39,20 @@ _NOQA = re.compile(r"(?<![\w-])noqa\s*:\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Z
 _NOVA_CODE = re.compile(r"^NOVA\d{3}$", re.IGNORECASE)
 
 
+def without_directives(comment: str) -> str:
+    """A comment's prose without this tool's own directives (``nova-lsp: ignore[...]``, and a
+    ``noqa`` whose codes are all ours): rules that read comments for intent ("ignore errors
+    here") must not take a suppression of *another* finding for one."""
+    text = _PATTERN.sub("", comment)
+    text = _MALFORMED.sub("", text)
+
+    def noqa(match: re.Match) -> str:
+        codes = re.split(r"[\s,]+", match.group("codes").strip())
+        return "" if all(_NOVA_CODE.match(c) for c in codes) else match.group(0)
+
+    return _NOQA.sub(noqa, text)
+
+
 @dataclass
 class Suppression:
     line: int  # 0-based

@@ -3,8 +3,10 @@
 The shape is the one issue 2 specifies, no more: ``{"version", "findings": [{"rule", "name",
 "cwe", "severity", "path", "line", "column", "end_line", "end_column", "message", "fixes":
 [{"title", "kind" (fix | suppress), "applicability" (safe | unsafe), "edits": [{"line",
-"column", "end_line", "end_column", "new_text"}]}]}],
-"errors": [{"path", "message"}]}``.
+"column", "end_line", "end_column", "new_text"}]}], "related": [{"path", "line", "column",
+"end_line", "end_column", "message"}]}], "errors": [{"path", "message"}]}``.  ``related`` (where
+a flow went, in this file or another) came after issue 2; consumers that ignore unknown keys
+are unaffected.
 """
 
 from __future__ import annotations
@@ -46,6 +48,18 @@ def render(report: Report) -> str:
                         "edits": [_edit(e) for e in fix.edits],
                     }
                     for fix in f.fixes
+                ],
+                # where the flow went: lines of this file, or of another file's helper
+                "related": [
+                    {
+                        "path": r.path or result.path,
+                        "line": r.span.start_line + 1,
+                        "column": r.span.start_col + 1,
+                        "end_line": r.span.end_line + 1,
+                        "end_column": r.span.end_col + 1,
+                        "message": r.message,
+                    }
+                    for r in f.related
                 ],
             }
         )

@@ -107,7 +107,7 @@ def render(report: Report) -> str:
                         "id": n,
                         "message": {"text": r.message},
                         "physicalLocation": {
-                            "artifactLocation": _location(result.path),
+                            "artifactLocation": _location(r.path or result.path),
                             "region": _region(r.span),
                         },
                     }

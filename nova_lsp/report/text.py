@@ -94,6 +94,9 @@ def render(
             gutter = f"{line_no:>5} | "
             out.append(paint("2", gutter) + source)
             out.append(" " * (len(gutter) - 2) + "| " + blanks + paint(_COLOURS[f.severity], "^" * width))
+        for r in f.related:  # where the flow went: a line of this file, or of a helper's
+            where = f"{escape_control(r.path or result.path)}:{r.span.start_line + 1}:{r.span.start_col + 1}"
+            out.append(f"      = note: {where}: {escape_control(r.message)}")
         if show_fixes and (fix or unsafe):
             shown = fix or unsafe
             out.append(f"      = fix ({shown.applicability.value}): {escape_control(shown.title)}")

@@ -7,7 +7,8 @@ converts its findings to LSP diagnostics (conversion happens here, off the event
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Mapping
 
 from lsprotocol import types
 
@@ -30,6 +31,9 @@ class Result:
     diagnostics: tuple[types.Diagnostic, ...]
     result_id: str
     errors: tuple[str, ...] = ()  # problems the engine reported (a rule that crashed, ...)
+    path: str | None = None  # the analysed file (None: an untitled document)
+    summaries: Mapping = field(default_factory=dict)  # its functions', for the workspace index
+    used: Mapping = field(default_factory=dict)  # other files' functions it looked up
 
     @property
     def version(self) -> int | None:
@@ -40,9 +44,9 @@ def run_analysis(snapshot: Snapshot) -> Result:
     document = Document(snapshot.text, snapshot.path, snapshot.version)
     selection = snapshot.config.selection(path=snapshot.path)  # its per-file ignores too
     if snapshot.analyzer is not None:
-        analysis = snapshot.analyzer.analyze(document, selection)
+        analysis = snapshot.analyzer.analyze(document, selection, snapshot.project)
     else:
-        analysis = analyze(document, selection)
+        analysis = analyze(document, selection, project=snapshot.project)
     diagnostics = tuple(
         convert.diagnostic(finding, document, snapshot.uri, snapshot.options) for finding in analysis.findings
     )
@@ -60,6 +64,9 @@ def run_analysis(snapshot: Snapshot) -> Result:
         result_id=convert.result_id(analysis.findings, snapshot.options)
         + (hashlib.blake2b("".join(skipped).encode(), digest_size=6).hexdigest() if skipped else ""),
         errors=errors,
+        path=snapshot.file,
+        summaries=analysis.summaries,
+        used=analysis.used,
     )
 
 

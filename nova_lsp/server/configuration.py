@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from nova_lsp.server import index
+from nova_lsp.server.session import uri_to_path
 from nova_lsp.server.settings import SECTION
 
 if TYPE_CHECKING:
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 
 CONFIGURATION_TIMEOUT_S = 10.0
 PYPROJECT_GLOB = "**/pyproject.toml"
+PYTHON_GLOB = "**/*.py"
 
 
 async def fetch_configuration(ls: "NovaLanguageServer") -> None:
@@ -45,7 +48,11 @@ async def register_dynamic_capabilities(ls: "NovaLanguageServer") -> None:
                 id="nova-lsp-pyproject-watcher",
                 method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                 register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                    watchers=[types.FileSystemWatcher(glob_pattern=PYPROJECT_GLOB)]
+                    watchers=[
+                        types.FileSystemWatcher(glob_pattern=PYPROJECT_GLOB),
+                        # Python files changed outside the editor: the workspace index
+                        types.FileSystemWatcher(glob_pattern=PYTHON_GLOB),
+                    ]
                 ),
             )
         )
@@ -81,9 +88,17 @@ async def did_change_configuration(ls: "NovaLanguageServer", params: types.DidCh
 
 def did_change_watched_files(ls: "NovaLanguageServer", params: types.DidChangeWatchedFilesParams) -> None:
     if any(change.uri.endswith("pyproject.toml") for change in params.changes):
-        ls.configuration_changed(files_changed=True)
+        ls.configuration_changed(files_changed=True)  # rebuilds the index too
+        return
+    paths = []
+    for change in params.changes:
+        path = uri_to_path(change.uri)
+        if path and path.endswith(".py") and change.uri not in ls.session.documents:
+            paths.append(path)
+    if paths and ls.session.settings.index:
+        ls.index.spawn(index.reindex_from_disk(ls, paths))
 
 
 def did_change_workspace_folders(ls: "NovaLanguageServer", params: types.DidChangeWorkspaceFoldersParams) -> None:
     ls.session.workspace_folders = ls.workspace_folder_paths()
-    ls.configuration_changed(files_changed=True)
+    ls.configuration_changed(files_changed=True)  # rebuilds the index for the new folders

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from lsprotocol import types
+from pygls.uris import from_fs_path
 
 from nova_lsp.core.document import Document
 from nova_lsp.core.model import Edit, Finding, Fix, Severity, Span
@@ -154,15 +155,28 @@ def fix_data(document: Document, fix: Fix, encoding: str) -> dict:
     }
 
 
+def _related_location(related, document: Document, uri: str, options: ConvertOptions) -> types.Location:
+    """Where a related location is: in the analysed text, or in another file of the
+    workspace (a helper the flow went through).  The other file's text is not at hand, so its
+    columns are code points, which is exact for the ASCII that Python code mostly is."""
+    if related.path is None:
+        return types.Location(uri=uri, range=to_range(document, related.span, options.encoding))
+    span = related.span
+    return types.Location(
+        uri=from_fs_path(related.path) or related.path,
+        range=types.Range(
+            start=types.Position(line=span.start_line, character=span.start_col),
+            end=types.Position(line=span.end_line, character=span.end_col),
+        ),
+    )
+
+
 def diagnostic(finding: Finding, document: Document, uri: str, options: ConvertOptions) -> types.Diagnostic:
     href = docs_href(finding.rule, finding.name, finding.cwe, options.docs_url)
     related = None
     if options.related_information and finding.related:
         related = [
-            types.DiagnosticRelatedInformation(
-                location=types.Location(uri=uri, range=to_range(document, r.span, options.encoding)),
-                message=r.message,
-            )
+            types.DiagnosticRelatedInformation(location=_related_location(r, document, uri, options), message=r.message)
             for r in finding.related
         ]
     tags = None

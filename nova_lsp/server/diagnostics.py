@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from nova_lsp.server import convert
+from nova_lsp.server import convert, index
 from nova_lsp.server.analysis import Result
 from nova_lsp.server.session import Snapshot
 
@@ -60,6 +60,7 @@ class Publisher:
                 self.ls.log(f"{result.uri}: {message}", types.MessageType.Warning)
         if self.push:
             self.publish(result.uri, result.version, result.diagnostics)
+        index.opened_result(self.ls, result.uri, result.path, result.summaries)
 
     def analysis_failed(self, snapshot: Snapshot, error: BaseException) -> None:
         detail = f"{type(error).__name__}: {error}"
@@ -131,5 +132,6 @@ def _report(params: types.DocumentDiagnosticParams, items, result_id: str | None
 
 
 DIAGNOSTIC_OPTIONS = types.DiagnosticOptions(
-    identifier=IDENTIFIER, inter_file_dependencies=False, workspace_diagnostics=False
+    # a file's diagnostics follow calls into other files (the workspace index)
+    identifier=IDENTIFIER, inter_file_dependencies=True, workspace_diagnostics=False
 )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from nova_lsp.server import configuration
+from nova_lsp.server import configuration, index
 from nova_lsp.server.capabilities import ClientFeatures, encoding_name
 
 if TYPE_CHECKING:
@@ -48,13 +48,16 @@ async def initialized(ls: "NovaLanguageServer", params: types.InitializedParams)
         finally:
             ls.scheduler.resume()
     await configuration.register_dynamic_capabilities(ls)
+    index.start(ls)
 
 
 def shutdown(ls: "NovaLanguageServer", params: None) -> None:
     ls.shutdown_requested = True
     ls.scheduler.close()
+    ls.index.close()
 
 
 def exit(ls: "NovaLanguageServer", params: None) -> None:  # noqa: A001 - the LSP method's name
     ls.exit_code = 0 if ls.shutdown_requested else 1
     ls.scheduler.close()
+    ls.index.close()

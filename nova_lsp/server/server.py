@@ -34,10 +34,12 @@ from nova_lsp.server import (
     configuration,
     diagnostics,
     hover,
+    index,
     lifecycle,
     text_sync,
     workspace_check,
 )
+from nova_lsp.server.index import WorkspaceIndex
 from nova_lsp.server.scheduling import DaemonExecutor, Scheduler
 from nova_lsp.server.session import Session
 
@@ -263,6 +265,8 @@ class NovaLanguageServer(LanguageServer):
             protocol_cls=NovaProtocol,
         )
         self.session = Session(report_problem=self.show_problem)
+        self.index = WorkspaceIndex()
+        self.session.project_for = self.index.view
         self.executor = DaemonExecutor(ANALYSIS_THREADS)
         self.publisher = diagnostics.Publisher(self)
         self.scheduler = Scheduler(self.session, self.executor, self.publisher)
@@ -353,10 +357,15 @@ class NovaLanguageServer(LanguageServer):
             paths.append(self.workspace.root_path)
         return [str(Path(p)) for p in paths]
 
-    def configuration_changed(self, files_changed: bool = False) -> None:
-        """Settings or a pyproject.toml changed: re-resolve and re-analyse open documents."""
+    def configuration_changed(self, files_changed: bool = False, reindex: bool = False) -> None:
+        """Settings or a pyproject.toml changed: re-resolve and re-analyse open documents;
+        with ``reindex`` (which files and rules there are may have changed) the workspace
+        index is built again."""
         if files_changed:
             self.session.invalidate_config()
+        wanted = self.session.settings.index
+        if reindex or files_changed or wanted != self.index.wanted:
+            index.start(self)
         self._shown.clear()
         self.scheduler.schedule_all(0)
         self.publisher.refresh()

@@ -23,6 +23,7 @@ from pygls.uris import to_fs_path
 from nova_lsp.config import Config, ConfigError, discover_config, forget_discovered_configs
 from nova_lsp.core.document import Document, LineTable
 from nova_lsp.engine.incremental import IncrementalAnalyzer
+from nova_lsp.engine.project import ProjectView
 from nova_lsp.server import settings as settings_mod
 from nova_lsp.server.capabilities import ClientFeatures
 from nova_lsp.server.convert import ConvertOptions
@@ -77,6 +78,9 @@ class Snapshot:
     revision: int = 0
     # the document's incremental analyser (it keeps the previous version's results)
     analyzer: IncrementalAnalyzer | None = field(default=None, compare=False, repr=False)
+    # its module, and what the rest of the workspace's functions do (the workspace index)
+    project: ProjectView | None = field(default=None, compare=False, repr=False)
+    file: str | None = None  # the file-system path (None: an untitled document)
 
     @property
     def key(self) -> tuple[int, int]:
@@ -99,6 +103,8 @@ class Session:
     _effective: dict[str, Config] = field(default_factory=dict)
     _analyzers: dict[str, IncrementalAnalyzer] = field(default_factory=dict)
     _tables: dict[str, LineTable] = field(default_factory=dict)  # open texts as lines (didChange)
+    # the workspace index's view for a path (set by the server; None: file-local analysis)
+    project_for: Callable[[str | None], ProjectView | None] = lambda path: None
     _revisions: int = 0
 
     # -- documents -----------------------------------------------------------------------
@@ -132,6 +138,14 @@ class Session:
         doc = replace(doc, text=table.text(), version=version, revision=self._revisions)
         self.documents[uri] = doc
         return doc
+
+    def touch(self, uri: str) -> None:
+        """The text is the same but what it is analysed against changed (a function it calls
+        in another file): give it a new revision, so no result of the old one is served."""
+        doc = self.documents.get(uri)
+        if doc is not None:
+            self._revisions += 1
+            self.documents[uri] = replace(doc, revision=self._revisions)
 
     def close(self, uri: str) -> OpenDocument | None:
         self._analyzers.pop(uri, None)
@@ -247,4 +261,6 @@ class Session:
             options=self.convert_options(config),
             analyzer=self._analyzers.get(uri),
             revision=doc.revision,
+            project=self.project_for(doc.path) if self.settings.index else None,
+            file=doc.path,
         )

@@ -38,7 +38,7 @@ LINT_KEYS = {
     "maxFileSize": "max-file-size",
     "timeBudget": "time-budget",
 }
-SERVER_KEYS = ("enable", "debounce", "run")
+SERVER_KEYS = ("enable", "debounce", "run", "index")
 KNOWN_KEYS = frozenset(LINT_KEYS) | frozenset(SERVER_KEYS)
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
@@ -49,6 +49,8 @@ class ServerSettings:
     enable: bool = True
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     run: str = "onType"
+    # index the workspace's functions in the background, to follow calls into other files
+    index: bool = True
     lint: Mapping[str, Any] = field(default_factory=dict)  # kebab-case keys for Config.overlay
 
     @property
@@ -101,6 +103,7 @@ def resolve(raw: Mapping[str, Any]) -> tuple[ServerSettings, list[str]]:
     enable = True
     debounce = DEFAULT_DEBOUNCE_MS
     run = "onType"
+    index = True
 
     if "enable" in raw:
         if isinstance(raw["enable"], bool):
@@ -118,6 +121,11 @@ def resolve(raw: Mapping[str, Any]) -> tuple[ServerSettings, list[str]]:
             run = raw["run"]
         else:
             problems.append(f"'run' must be one of {', '.join(RUN_MODES)}")
+    if "index" in raw:
+        if isinstance(raw["index"], bool):
+            index = raw["index"]
+        else:
+            problems.append("'index' must be true or false")
 
     lint: dict[str, Any] = {}
     base = Config()
@@ -131,7 +139,7 @@ def resolve(raw: Mapping[str, Any]) -> tuple[ServerSettings, list[str]]:
             problems.append(_strip_source(str(exc)))
             continue
         lint = candidate
-    return ServerSettings(enable=enable, debounce_ms=debounce, run=run, lint=lint), problems
+    return ServerSettings(enable=enable, debounce_ms=debounce, run=run, index=index, lint=lint), problems
 
 
 def _strip_source(message: str) -> str:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from nova_lsp.server import index
+
 if TYPE_CHECKING:
     from nova_lsp.server.server import NovaLanguageServer
 
@@ -61,8 +63,12 @@ def did_save(ls: "NovaLanguageServer", params: types.DidSaveTextDocumentParams) 
 
 def did_close(ls: "NovaLanguageServer", params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
-    if ls.session.close(uri) is None:
+    closed = ls.session.close(uri)
+    if closed is None:
         return
     ls.scheduler.forget(uri)
     ls.fix_all_edits.pop(uri, None)
     ls.publisher.closed(uri)
+    if closed.path and ls.session.settings.index:
+        # the editor's text is gone: what the file on disk does counts again
+        ls.index.spawn(index.reindex_from_disk(ls, [closed.path]))

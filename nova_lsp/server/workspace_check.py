@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
@@ -23,14 +20,11 @@ from nova_lsp.core.document import Document
 from nova_lsp.engine.analyze import analyze
 from nova_lsp.files import SourceError, discover, read_source
 from nova_lsp.server import convert
-
-if TYPE_CHECKING:
-    from nova_lsp.server.server import NovaLanguageServer
+from nova_lsp.server.progress import create_progress
 
 log = logging.getLogger(__name__)
 
 COMMAND = "nova-lsp.checkWorkspace"
-REPORT_INTERVAL_S = 0.1
 
 
 def _check_file(path: Path, uri: str, config, options: convert.ConvertOptions):
@@ -40,59 +34,13 @@ def _check_file(path: Path, uri: str, config, options: convert.ConvertOptions):
     return [convert.diagnostic(f, document, uri, options) for f in analysis.findings]
 
 
-class _Progress:
-    def __init__(self, ls: "NovaLanguageServer", token) -> None:
-        self.ls = ls
-        self.token = token
-        self._last = 0.0
-
-    def begin(self, title: str) -> None:
-        if self.token is not None:
-            self.ls.work_done_progress.begin(
-                self.token, types.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0)
-            )
-
-    def report(self, done: int, total: int, force: bool = False) -> None:
-        now = time.monotonic()
-        if self.token is None or (not force and now - self._last < REPORT_INTERVAL_S):
-            return
-        self._last = now
-        percentage = int(done * 100 / total) if total else 100
-        self.ls.work_done_progress.report(
-            self.token, types.WorkDoneProgressReport(message=f"{done}/{total} files", percentage=percentage)
-        )
-
-    def end(self, message: str) -> None:
-        if self.token is not None:
-            self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
-
-    @property
-    def cancelled(self) -> bool:
-        if self.token is None:
-            return False
-        future = self.ls.work_done_progress.tokens.get(self.token)
-        return future is not None and future.cancelled()
-
-
-async def _create_progress(ls: "NovaLanguageServer") -> _Progress:
-    if not ls.session.features.work_done_progress:
-        return _Progress(ls, None)
-    token = f"nova-lsp/checkWorkspace/{uuid.uuid4()}"
-    try:
-        await ls.work_done_progress.create_async(token)
-    except Exception as exc:  # noqa: BLE001 - check anyway, without progress
-        log.warning("window/workDoneProgress/create failed: %s", exc)
-        return _Progress(ls, None)
-    return _Progress(ls, token)
-
-
 async def check_workspace(ls, *args) -> dict:
     # `ls` is deliberately unannotated: pygls evaluates the handler's type hints when a client
     # sends `arguments`, and the server class is only importable here under TYPE_CHECKING.
     session = ls.session
     loop = asyncio.get_running_loop()
     folders = list(session.workspace_folders)
-    progress = await _create_progress(ls)
+    progress = await create_progress(ls, "checkWorkspace")
     progress.begin("nova-lsp: checking the workspace")
 
     problems: list[str] = []

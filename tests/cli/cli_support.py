@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # One finding each, at known positions (1-based line, column).
-SWALLOWED = "try:\n    x()\nexcept Exception:\n    pass\n"  # NOVA006 at 3:1
+SWALLOWED = "try:\n    x()\nexcept:\n    pass\n"  # NOVA006 at 3:1
 FIXME = "# FIXME: rewrite this\n"  # NOVA007 at 1:3
 CLEARTEXT = 'URL = "http://glance.internal.cloud/v2"\n'  # NOVA008 at 1:8
 

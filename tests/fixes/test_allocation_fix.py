@@ -7,9 +7,37 @@ import re
 
 import pytest
 
-from fixprops import analyse, apply_one, check_text, config, fix_all, golden
+import fixprops
+from fixprops import golden
 from nova_lsp.checks.allocation_fix import helper_source
 from nova_lsp.engine.fix_all import main_fix
+
+
+def config(rules=None, **kw):
+    """These fixtures are internal helpers, not API handlers: NOVA004's ``all-parameters``
+    reading (every parameter untrusted) makes their parameters sources, as in a library."""
+    rules = dict(rules or {})
+    rules["unvalidated-allocation"] = {"all-parameters": True, **rules.get("unvalidated-allocation", {})}
+    return fixprops.config(rules=rules, **kw)
+
+
+DEFAULT = config()
+
+
+def analyse(text, cfg=None, path=fixprops.PATH):
+    return fixprops.analyse(text, cfg or DEFAULT, path)
+
+
+def apply_one(text, rule, cfg=None, index=0):
+    return fixprops.apply_one(text, rule, cfg or DEFAULT, index)
+
+
+def check_text(text, cfg=None):
+    return fixprops.check_text(text, cfg or DEFAULT)
+
+
+def fix_all(text, cfg=None):
+    return fixprops.fix_all(text, cfg or DEFAULT)
 
 HELPER = helper_source("_validate_allocations", "re.fullmatch")
 

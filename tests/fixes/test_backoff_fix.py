@@ -29,7 +29,7 @@ def test_while_true_in_a_method_gets_a_counter_a_bound_and_a_wait():
         '''
         import os
 
-        import oslo_messaging as messaging
+        from keystoneauth1 import exceptions as ks_exc
 
         LOG = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def test_while_true_in_a_method_gets_a_counter_a_bound_and_a_wait():
                 while True:  # the compute may be busy
                     try:
                         return self.compute_rpcapi.get_host_state(context, host)
-                    except messaging.MessagingTimeout:
+                    except ks_exc.ConnectFailure:
                         LOG.warning("Timed out waiting for %s, retrying", host)
         ''',
         '''
@@ -49,7 +49,7 @@ def test_while_true_in_a_method_gets_a_counter_a_bound_and_a_wait():
         import random
         import time
 
-        import oslo_messaging as messaging
+        from keystoneauth1 import exceptions as ks_exc
 
         LOG = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def test_while_true_in_a_method_gets_a_counter_a_bound_and_a_wait():
                 while True:  # the compute may be busy
                     try:
                         return self.compute_rpcapi.get_host_state(context, host)
-                    except messaging.MessagingTimeout:
+                    except ks_exc.ConnectFailure:
                         LOG.warning("Timed out waiting for %s, retrying", host)
                         attempt += 1
                         if attempt >= 5:
@@ -394,28 +394,28 @@ def test_multiline_retrying_decorator_gets_millisecond_waits_one_per_line():
         """
         import retrying
 
-        from nova import exception
+        from keystoneauth1 import exceptions as ks_exc
 
 
         class SchedulerReportClient(object):
 
             @retrying.retry(stop_max_attempt_number=4,
                             retry_on_exception=lambda e: isinstance(
-                                e, exception.ResourceProviderUpdateConflict))
+                                e, ks_exc.ConnectFailure))
             def aggregate_add_host(self, context, agg_uuid, host_name):
                 return self._update_aggregates(context, agg_uuid, host_name)
         """,
         """
         import retrying
 
-        from nova import exception
+        from keystoneauth1 import exceptions as ks_exc
 
 
         class SchedulerReportClient(object):
 
             @retrying.retry(stop_max_attempt_number=4,
                             retry_on_exception=lambda e: isinstance(
-                                e, exception.ResourceProviderUpdateConflict),
+                                e, ks_exc.ConnectFailure),
                             wait_exponential_multiplier=500,
                             wait_exponential_max=30000)
             def aggregate_add_host(self, context, agg_uuid, host_name):

@@ -86,6 +86,7 @@ DEFECTS = {
         "{i}{i}{i}raise",
     ],
     "alloc": ["self.reportclient.put_allocations(context, consumer_uuid, allocations)"],
+    "qemu-img": ['processutils.execute("qemu-img", "resize", volume_id, "1G")'],
     "alloc-call": ["self.reportclient.put_allocations(context, consumer_uuid, dict(allocations))"],
 }
 DECORATED = {
@@ -98,7 +99,7 @@ STRUTILS_STYLES = [
     ["import oslo_utils.strutils"],
     ["from oslo_utils import strutils as su"],
 ]
-PARAMS = "self, context, instance_uuid, connection_info, new_pass, auth_token, volume_id, consumer_uuid, allocations"
+PARAMS = "self, req, context, instance_uuid, connection_info, new_pass, auth_token, volume_id, consumer_uuid, allocations, disk_format"
 
 
 @st.composite
@@ -111,7 +112,8 @@ def programs(draw):
     if draw(st.booleans()):
         header += ["from __future__ import annotations", ""]
     stdlib = draw(st.sampled_from([[], ["import os"], ["import random", "import time"]]))
-    third = ["from oslo_log import log as logging"] + draw(st.sampled_from(STRUTILS_STYLES))
+    third = ["from oslo_concurrency import processutils", "from oslo_log import log as logging"]
+    third += draw(st.sampled_from(STRUTILS_STYLES))
     third += ["import retrying", "import tenacity"]
     project = draw(st.sampled_from([[], ["from nova import exception"]]))
     imports = [b for b in (stdlib, sorted(third, key=lambda s: s.split()[1].lower()), project) if b]

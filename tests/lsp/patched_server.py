@@ -5,7 +5,7 @@ on demand.  Markers in the analysed text:
   stale results under rapid edits);
 - ``# TEST:BOOM``: the analysis raises (resilience).
 
-Every NOVA006 finding (``except Exception: pass``) also gets two overlapping real fixes, as
+Every NOVA006 finding (``except: pass``) also gets two overlapping real fixes, as
 the engine's fixes will look: "Catch ValueError instead" (preferred) and "Catch OSError
 instead" (both leave code that parses and no longer has the finding), and a related location
 (line 1, columns 0-4: the test texts start with ``try:``).
@@ -39,17 +39,18 @@ _stats = {"analyses": 0, "max_concurrent_per_document": 0, "active": 0}
 
 def _synthetic_fixes(document, finding):
     line = document.line(finding.span.start_line)
-    col = line.find("Exception")
+    col = line.find("except:")
     if col < 0:
         return finding
-    span = Span(finding.span.start_line, col, finding.span.start_line, col + len("Exception"))
-    preferred = Fix("Catch ValueError instead", (Edit(span, "ValueError"),), FixKind.FIX, preferred=True)
-    other = Fix("Catch OSError instead", (Edit(span, "OSError"),), FixKind.FIX)
+    col += len("except")
+    span = Span(finding.span.start_line, col, finding.span.start_line, col)
+    preferred = Fix("Catch ValueError instead", (Edit(span, " ValueError"),), FixKind.FIX, preferred=True)
+    other = Fix("Catch OSError instead", (Edit(span, " OSError"),), FixKind.FIX)
     related = (Related(Span(0, 0, 0, 4), "the `try` whose errors are discarded"),)
     return replace(finding, fixes=(preferred, other) + finding.fixes, related=related)
 
 
-def instrumented_analyze(document, config=None, registry=None, *, fixes=True):
+def instrumented_analyze(document, config=None, registry=None, *, fixes=True, project=None):
     with _lock:
         _stats["analyses"] += 1
         _stats["active"] += 1
@@ -61,7 +62,7 @@ def instrumented_analyze(document, config=None, registry=None, *, fixes=True):
             time.sleep(float(match.group(1)))
         if "# TEST:BOOM" in document.text:
             raise RuntimeError("instrumented engine failure")
-        analysis = _real_analyze(document, config, fixes=fixes)
+        analysis = _real_analyze(document, config, fixes=fixes, project=project)
         findings = tuple(
             _synthetic_fixes(document, f) if f.rule == "NOVA006" else f for f in analysis.findings
         )
@@ -80,7 +81,9 @@ def stats(ls, *args):
 analysis_module.analyze = instrumented_analyze
 # the server analyses open documents through their incremental analyser: instrument it too
 # (the instrumented engine then analyses every version whole)
-IncrementalAnalyzer.analyze = lambda self, document, config=None: instrumented_analyze(document, config)
+IncrementalAnalyzer.analyze = lambda self, document, config=None, project=None: instrumented_analyze(
+    document, config, project=project
+)
 fixing_module.analyze = instrumented_analyze  # fix-all re-analyses through nova_lsp.engine.fix_all
 server_module.COMMANDS.append(("nova-lsp.test.stats", stats))
 

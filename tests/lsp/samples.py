@@ -8,7 +8,7 @@ SAMPLE = '''\
 import time
 
 from oslo_log import log as logging
-from oslo_messaging import MessagingTimeout
+from keystoneauth1 import exceptions as ks_exc
 
 LOG = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ class Attacher(object):
         LOG.debug("attaching \u00ab%s\u00bb \U0001f680 with %s", instance.uuid, connection_info)
         try:
             self._host.attach(connection_info)
-        except Exception:  # \u65e5\u672c\u8a9e \U0001f642
+        except:  # \u65e5\u672c\u8a9e \U0001f642
             pass
 
     def set_auth(self, context, auth_password):
@@ -31,7 +31,7 @@ class Attacher(object):
         while True:
             try:
                 return self.rpc.ping(context, host)
-            except MessagingTimeout:
+            except ks_exc.ConnectFailure:
                 LOG.debug("still waiting for %s \u23f3", host)
 
     # FIXME(dev): \u00f1 handle generations \U0001f41b
@@ -65,7 +65,7 @@ def _quiet(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except Exception:  # \u00bfqu\u00e9?
+        except:  # \u00bfqu\u00e9?
             pass
     return wrapper
 
@@ -80,10 +80,10 @@ class Reporter(object):
     def __init__(self, client):
         self._client = client
 
-    def claim(self, context, consumer, body):
-        payload = jsonutils.loads(body)
+    def claim(self, req, consumer):
+        payload = jsonutils.loads(req.body)
         # \U0001f600 the payload goes straight to Placement
-        return self.put_allocations(context, consumer, payload["allocations"])
+        return self.put_allocations(req.context, consumer, payload["allocations"])
 
     def put_allocations(self, context, consumer, allocations):
         self._client.put("/allocations/%s" % consumer, {"allocations": allocations})

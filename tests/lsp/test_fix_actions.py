@@ -103,8 +103,8 @@ ALLOCATION = source(
 
     class Claimer(object):
 
-        def claim(self, context, instance, alloc_req):
-            return self.reportclient.claim_resources(context, instance.uuid, alloc_req)
+        def claim(self, req, instance, alloc_req):
+            return self.reportclient.claim_resources(req.context, instance.uuid, alloc_req)
     """
 )
 

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import lines_of, run
+from helpers import run
 from nova_lsp.core.model import Severity, Span
 
 RULE = "NOVA004"
+# the flow tests below follow data from any parameter (a library whose callers are outside);
+# the trust-boundary tests at the end use the default, where only boundaries count
+STRICT = {"unvalidated-allocation": {"all-parameters": True}}
 
 
-def findings(code, **kw):
-    analysis = run(code, select=RULE, **kw)
+def findings(code, strict=True, rules=None, **kw):
+    options = {"unvalidated-allocation": {**(STRICT["unvalidated-allocation"] if strict else {}), **((rules or {}).get("unvalidated-allocation", {}))}}
+    analysis = run(code, select=RULE, rules=options, **kw)
     assert not analysis.errors, analysis.errors
     return [f for f in analysis.findings if f.rule == RULE]
+
+
+def strict_lines(code, rules=None):
+    return [f.span.start_line + 1 for f in findings(code, rules=rules)]
 
 
 # -- flagged -------------------------------------------------------------------------------
@@ -68,7 +76,7 @@ def test_json_loads_resolved_through_import_alias():
             allocs = _json.loads(text)
             self.client.put_allocations(context, uuid, allocs)
         """
-    assert lines_of(run(code, select=RULE)) == [5]
+    assert strict_lines(code) == [5]
 
 
 def test_reply_of_another_service_is_a_source():
@@ -109,7 +117,7 @@ def test_http_writes_on_allocations_urls_take_any_parameter_passed_directly(call
         def write(self, client, uuid, data):
             {call}
         """
-    assert lines_of(run(code, select=RULE)) == [2]
+    assert strict_lines(code) == [2]
 
 
 def test_derived_through_copies_and_literals():
@@ -134,7 +142,7 @@ def test_each_write_is_reported_once():
             self.reportclient.put_allocations(context, uuid, allocs)
             self.reportclient.put_allocations(context, uuid, payload)
         """
-    assert lines_of(run(code, select=RULE)) == [2, 3]
+    assert strict_lines(code) == [2, 3]
 
 
 def test_validation_after_the_write_does_not_count():
@@ -143,7 +151,7 @@ def test_validation_after_the_write_does_not_count():
             self.reportclient.put_allocations(context, uuid, allocs)
             validate_allocations(allocs)
         """
-    assert lines_of(run(code, select=RULE)) == [2]
+    assert strict_lines(code) == [2]
 
 
 def test_validating_something_else_does_not_count():
@@ -152,7 +160,7 @@ def test_validating_something_else_does_not_count():
             validate_allocations(other_allocs)
             self.reportclient.put_allocations(context, uuid, allocs)
         """
-    assert lines_of(run(code, select=RULE)) == [3]
+    assert strict_lines(code) == [3]
 
 
 def test_kwargs_reaching_a_write():
@@ -160,7 +168,7 @@ def test_kwargs_reaching_a_write():
         def write(self, context, uuid, **alloc_kwargs):
             self.reportclient.put_allocations(context, uuid, alloc_kwargs)
         """
-    assert lines_of(run(code, select=RULE)) == [2]
+    assert strict_lines(code) == [2]
 
 
 # -- not flagged ---------------------------------------------------------------------------
@@ -230,7 +238,7 @@ def test_isinstance_guard_that_only_logs_does_not_count():
                 LOG.warning("odd allocations")
             self.reportclient.put_allocations(context, uuid, allocations)
         """
-    assert lines_of(run(code, select=RULE)) == [4]
+    assert strict_lines(code) == [4]
 
 
 def test_schema_decorated_api_handler_is_validated():
@@ -314,7 +322,7 @@ def test_extend_write_calls():
         """
     assert findings(code) == []
     opts = {"unvalidated-allocation": {"extend-write-calls": ["replace_consumer"]}}
-    assert lines_of(run(code, select=RULE, rules=opts)) == [2]
+    assert strict_lines(code, rules=opts) == [2]
 
 
 def test_extend_validators():
@@ -323,9 +331,9 @@ def test_extend_validators():
             nova_checks.ensure_sane(allocs)
             self.reportclient.put_allocations(context, uuid, allocs)
         """
-    assert lines_of(run(code, select=RULE)) == [3]
+    assert strict_lines(code) == [3]
     opts = {"unvalidated-allocation": {"extend-validators": ["nova_checks.ensure_sane"]}}
-    assert lines_of(run(code, select=RULE, rules=opts)) == []
+    assert strict_lines(code, rules=opts) == []
 
 
 def test_extend_allocation_names():
@@ -335,7 +343,7 @@ def test_extend_allocation_names():
         """
     assert findings(code) == []
     opts = {"unvalidated-allocation": {"extend-allocation-names": ["usage"]}}
-    assert lines_of(run(code, select=RULE, rules=opts)) == [2]
+    assert strict_lines(code, rules=opts) == [2]
 
 
 # -- robustness ----------------------------------------------------------------------------
@@ -374,3 +382,113 @@ def test_reshaper_post_carries_allocations():
     assert "`payload`" in f.message and "parameter `allocations`" in f.message
     opts = {"unvalidated-allocation": {"write-urls": ["/allocations"]}}
     assert findings(code, rules=opts) == []
+
+
+# -- trust boundaries (the default) ---------------------------------------------------------
+
+
+def test_internal_helpers_parameters_are_trusted_by_default():
+    code = """\
+        def _claim(self, context, instance, alloc_req):
+            return self.reportclient.claim_resources(
+                context, instance.uuid, alloc_req, instance.project_id,
+                instance.user_id, allocation_request_version="1.28")
+
+        def _deallocate_port_resource(self, context, instance, port_allocation):
+            self.reportclient.remove_resources_from_instance_allocation(
+                context, instance.uuid, port_allocation)
+        """
+    assert findings(code, strict=False) == []
+    assert len(findings(code)) == 2  # all-parameters = true: the old, strict reading
+
+
+def test_an_api_handler_body_is_untrusted():
+    code = """\
+        class AllocationsController(object):
+            def update(self, req, consumer_uuid, body):
+                self.reportclient.put_allocations(
+                    req.environ["nova.context"], consumer_uuid, body)
+        """
+    [f] = findings(code, strict=False)
+    assert f.span.start_line == 3
+    assert "API parameter `body`" in f.message
+
+
+def test_a_request_parameter_makes_a_function_an_api_handler():
+    code = """\
+        def heal(self, req, body):
+            self.reportclient.put_allocations(req.environ["nova.context"], "c", body)
+
+        def heal_internal(self, context, body):
+            self.reportclient.put_allocations(context, "c", body)
+        """
+    assert [f.span.start_line + 1 for f in findings(code, strict=False)] == [2]
+
+
+def test_the_request_body_deserialised_is_untrusted():
+    code = """\
+        from oslo_serialization import jsonutils
+        import webob
+
+        @webob.dec.wsgify
+        def heal(self, req):
+            data = jsonutils.loads(req.body)
+            self.reportclient.put_allocations(req.environ["nova.context"], data["consumer_uuid"],
+                                              {"allocations": data["allocations"]})
+        """
+    [f] = findings(code, strict=False)  # the consumer uuid is a scalar, not allocation data
+    assert f.span.start_line == 7
+    assert "`jsonutils.loads(...)`" in f.message
+
+
+def test_placement_candidates_from_the_selection_are_trusted():
+    code = """\
+        from oslo_serialization import jsonutils
+
+        def _reschedule(self, context, instance, selection):
+            alloc_req = jsonutils.loads(selection.allocation_request)
+            return scheduler_utils.claim_resources(
+                context, self.reportclient, self.request_spec, instance.uuid,
+                alloc_req, selection.allocation_request_version)
+        """
+    assert findings(code, strict=False) == []
+
+
+def test_a_notification_payload_is_untrusted():
+    code = """\
+        class Endpoint(object):
+            def info(self, ctxt, publisher_id, event_type, payload, metadata):
+                self.reportclient.put_allocations(ctxt, payload["uuid"], payload)
+
+            def process(self, ctxt, payload):
+                self.reportclient.put_allocations(ctxt, "c", payload)
+        """
+    [f] = findings(code, strict=False)
+    assert f.span.start_line == 2 and "notification `payload`" in f.message
+
+
+def test_another_services_reply_and_response_text_are_untrusted():
+    code = """\
+        import json
+
+        def adopt(self, context, uuid, neutron):
+            resp = neutron.get("/ports/%s" % uuid)
+            request = resp.json()["port"]["resource_request"]
+            self.reportclient.add_resources_to_instance_allocation(context, uuid, request)
+
+        def adopt_text(self, context, uuid, neutron):
+            allocs = json.loads(neutron.get("/ports/%s" % uuid).text)
+            self.reportclient.put_allocations(context, uuid, allocs)
+        """
+    assert [f.span.start_line + 1 for f in findings(code, strict=False)] == [6, 10]
+
+
+def test_controller_classes_option():
+    code = """\
+        class AllocationHandler(object):
+            def put(self, ctx, consumer_uuid, body):
+                self.reportclient.put_allocations(ctx, consumer_uuid, body)
+        """
+    assert findings(code, strict=False) == []
+    opts = {"unvalidated-allocation": {"extend-controller-classes": ["*Handler"]}}
+    assert len(findings(code, strict=False, rules=opts)) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from helpers import lines_of, run
@@ -227,11 +229,21 @@ def test_extend_receivers_with_a_pattern():
 def test_extend_checked_calls():
     code = """\
         def f(self, context, uuid):
-            self.reportclient.remove_provider_tree_from_instance_allocation(context, uuid, "rp")
+            self.reportclient.delete_allocations_for_consumer(context, uuid, "rp")
         """
     assert findings(code) == []
-    opts = {"unchecked-response": {"extend-checked-calls": ["remove_provider_tree_from_instance_allocation"]}}
+    opts = {"unchecked-response": {"extend-checked-calls": ["delete_allocations_for_consumer"]}}
     assert lines_of(run(code, select=RULE, rules=opts)) == [2]
+
+
+def test_remove_provider_tree_returns_a_flag():
+    code = """\
+        def _remove_source(self, context, instance, rp_uuid):
+            self.report_client.remove_provider_tree_from_instance_allocation(
+                context, instance.uuid, rp_uuid)
+        """
+    [f] = findings(code)
+    assert "it returns a false value when the write fails" in f.message
 
 
 def test_client_classes_option():
@@ -281,3 +293,223 @@ def test_a_class_level_result_read_only_inside_a_method_is_unchecked():
         """
     [f] = findings(code)
     assert f.span.start_line == 1
+
+
+# -- the module's own clients ---------------------------------------------------------------
+
+
+def test_a_module_client_whose_request_raises_makes_its_verbs_checked():
+    code = """\
+        import requests
+
+        class DynClient(object):
+            def _request(self, method, url, **kwargs):
+                resp = requests.request(method, url, **kwargs)
+                if resp.status_code >= 400:
+                    raise DynClientError(resp)
+                return resp
+
+            def request(self, method, url, retries=2, **kwargs):
+                return self._request(method, url, **kwargs)
+
+            def delete(self, *args, **kwargs):
+                return self.request("DELETE", *args, **kwargs)
+
+        def delete_zone(client, name):
+            client.delete("/Zone/%s" % name)
+            requests.delete("https://dns.example.invalid/Zone/%s" % name)
+        """
+    # the module client raises; the requests module never does
+    assert lines_of(run(code, select=RULE)) == [18]
+
+
+def test_a_session_subclass_whose_request_raises():
+    code = """\
+        import requests
+
+        class Session(requests.Session):
+            def request(self, verb, api_method, params=None, **kwargs):
+                ret = super().request(verb, api_method, params=params, **kwargs)
+                ret.raise_for_status()
+                return ret
+
+        class Folders(object):
+            def delete(self, path):
+                self.session.delete(f"folders/delete_folder/", data=dict(path=path))
+        """
+    assert findings(code) == []
+
+
+def test_a_client_that_does_not_raise_is_still_watched():
+    code = """\
+        import requests
+
+        class DynClient(object):
+            def request(self, method, url, **kwargs):
+                return requests.request(method, url, **kwargs)
+
+            def delete(self, url):
+                return self.request("DELETE", url)
+
+        def delete_zone(client, name):
+            client.delete("/Zone/%s" % name)
+        """
+    assert lines_of(run(code, select=RULE)) == [11]
+
+
+# -- database sessions, logouts, fire-and-forget --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        "with sql.session_for_write() as session:",
+        "with enginefacade.writer.using(context) as session:",
+        "with self.db.session_for_read() as session:",
+    ],
+)
+def test_database_sessions_are_not_rest(setup):
+    code = f"""\
+        def remove(self, context, endpoint_url, ref):
+            {setup}
+                session.delete(endpoint_url)
+        """
+    assert findings(code) == []
+
+
+def test_a_name_is_a_url_by_its_last_word():
+    code = """\
+        def remove(self, session, endpoint_filter_ref, endpoint_url):
+            session.delete(endpoint_filter_ref)
+            session.delete(endpoint_url)
+        """
+    assert lines_of(run(code, select=RULE)) == [3]
+
+
+def test_logout_and_finalizers_are_fire_and_forget():
+    code = """\
+        import requests
+
+        class Api(object):
+            def __del__(self):
+                requests.post(self._url, data={"method": "logout"})
+
+            def logout(self):
+                self.client.delete("/Session")
+
+            def close(self):
+                requests.post(self._url + "/close")
+
+            def leave(self):
+                self.client.post("/auth/logout", {})
+        """
+    assert findings(code) == []
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["# We don't care if this fails.", "# best effort", "# ignore the result: the expiry is async"],
+)
+def test_a_comment_saying_the_outcome_does_not_matter(comment):
+    code = f"""\
+        def expire(self, replay_id):
+            {comment}
+            self.client.post("StorageCenter/ScReplay/%s/Expire" % replay_id, {{}}, True)
+        """
+    assert findings(code) == []
+
+
+# -- helpers that return the outcome ----------------------------------------------------------
+
+
+STATUS_HELPER = """\
+    class Api(object):
+        def create_directory(self, path):
+            r = self.send_put_request(self.url + path)
+            return r.status_code == 200
+
+        def make(self, path):
+            r = self.send_put_request(self.url + path)
+            return r.ok
+"""
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        "def clone(self, path):\n    self.create_directory(path)",
+        "def clone(self, path):\n    ok = self.make(path)\n    LOG.debug('made')",
+    ],
+)
+def test_a_status_helpers_result_dropped(caller):
+    code = STATUS_HELPER + "\n" + textwrap.indent(caller, "        ") + "\n"
+    [f] = findings(code, dedent=True)
+    assert "returns whether the request succeeded" in f.message
+    assert f.severity is Severity.WARNING
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        "def clone(self, path):\n    if not self.create_directory(path):\n        raise ValueError(path)",
+        "def _cleanup(self, path):\n    self.create_directory(path)",
+        "def clone(self, path):\n    try:\n        self.copy(path)\n    finally:\n        self.create_directory(path)",
+        "def clone(self, path):\n    try:\n        self.copy(path)\n    except Exception:\n        self.create_directory(path)\n        raise",
+    ],
+)
+def test_a_status_helpers_result_checked_or_dropped_in_cleanup(caller):
+    code = STATUS_HELPER + "\n" + textwrap.indent(caller, "        ") + "\n"
+    assert findings(code, dedent=True) == []
+
+
+def test_a_helper_of_another_class_is_not_resolved():
+    code = STATUS_HELPER + """
+    class Other(object):
+        def clone(self, path):
+            self.create_directory(path)
+"""
+    assert findings(code, dedent=True) == []
+
+
+BOOL_HELPER = """\
+    class Connector(object):
+        def _connect_to_portal(self, props):
+            try:
+                self._run_iscsiadm(props, ("--login",))
+            except putils.ProcessExecutionError as err:
+                LOG.warning("Failed to login: %s", err)
+                return False
+            return True
+
+        def connect_multipath(self, targets):
+            for props in targets:
+                self._connect_to_portal(props)
+
+        def connect_single(self, targets):
+            for props in targets:
+                if self._connect_to_portal(props):
+                    return props
+"""
+
+
+def test_flag_helpers_are_opt_in_and_information():
+    assert findings(BOOL_HELPER, dedent=True) == []
+    opts = {"unchecked-response": {"report-flag-helpers": True}}
+    [f] = [x for x in run(BOOL_HELPER, select=RULE, rules=opts).findings if x.rule == RULE]
+    assert f.span.start_line == 11
+    assert f.severity is Severity.INFORMATION
+    assert "returns False when it fails" in f.message
+
+
+def test_flag_helpers_need_a_call_that_checks_them_and_a_failure_return():
+    opts = {"unchecked-response": {"report-flag-helpers": True}}
+    unchecked = BOOL_HELPER.replace("if self._connect_to_portal(props):", "if props:")
+    assert [x for x in run(unchecked, select=RULE, rules=opts).findings if x.rule == RULE] == []
+    absent = BOOL_HELPER.replace("putils.ProcessExecutionError", "exception.NotFound")
+    # `except NotFound: return False` answers "it was not there", it is not a failure
+    assert [x for x in run(absent, select=RULE, rules=opts).findings if x.rule == RULE] == []
+
+
+def test_raise_exc_true_on_a_helper_call():
+    code = STATUS_HELPER + "\n        def clone(self, path):\n            self.create_directory(path, raise_exc=True)\n"
+    assert findings(code, dedent=True) == []

@@ -26,7 +26,7 @@ from lsp_client import EditorClient, make_client  # noqa: E402
 
 PYTHON = sys.executable
 TIMEOUT = 300  # a guard against a hang; nothing asserts on time
-SWALLOWED = "try:\n    x()\nexcept Exception:\n    pass\n"
+SWALLOWED = "try:\n    x()\nexcept:\n    pass\n"
 
 # The modules nova-lsp (CLI, server, workers) imports that a workspace could shadow: the
 # standard library beyond what Python imports at start-up, its dependencies, and itself.

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from nova_lsp.engine.cache import FORMAT as CACHE_FORMAT
 from security_support import (
     PYTHON,
     SWALLOWED,
@@ -175,7 +176,7 @@ def _plant(ws: Path, victim_dir: Path, how: str) -> Path:
     victim.write_text("precious\n")
     if how == "cache dir links out":
         cache.symlink_to(victim_dir, target_is_directory=True)
-        return victim_dir / "v1"
+        return victim_dir / f"v{CACHE_FORMAT}"
     cache.mkdir()
     if how == ".gitignore links to a file":
         (cache / ".gitignore").symlink_to(victim)
@@ -185,11 +186,11 @@ def _plant(ws: Path, victim_dir: Path, how: str) -> Path:
         (cache / "CACHEDIR.TAG").symlink_to(victim_dir / "created.txt")
         return victim_dir / "created.txt"
     elif how == "v1 links out":
-        (cache / "v1").symlink_to(victim_dir, target_is_directory=True)
+        (cache / f"v{CACHE_FORMAT}").symlink_to(victim_dir, target_is_directory=True)
         return victim_dir / f"{_fingerprint()}.json"
     elif how == "the cache file links to a file":
-        (cache / "v1").mkdir()
-        (cache / "v1" / f"{_fingerprint()}.json").symlink_to(victim)
+        (cache / f"v{CACHE_FORMAT}").mkdir()
+        (cache / f"v{CACHE_FORMAT}" / f"{_fingerprint()}.json").symlink_to(victim)
     return victim
 
 
@@ -229,4 +230,4 @@ def test_a_cache_dir_the_user_chose_may_be_a_link(tmp_path):
     (ws / "cache").symlink_to(store, target_is_directory=True)
     result = run([PYTHON, "-P", "-m", "nova_lsp", "check", "--cache-dir", "cache", "--format", "json", "."], cwd=ws)
     assert result.returncode == 1 and "warning" not in result.stderr, result.stderr
-    assert (store / "v1" / f"{_fingerprint()}.json").is_file()
+    assert (store / f"v{CACHE_FORMAT}" / f"{_fingerprint()}.json").is_file()

@@ -7,8 +7,9 @@ import os
 
 import pytest
 
-from nova_lsp.engine.cache import ResultCache, content_key, engine_fingerprint
 from nova_lsp.core.model import Analysis, AnalysisError, Edit, Finding, Fix, FixKind, Related, Severity, Span
+from nova_lsp.engine.cache import FORMAT as CACHE_FORMAT
+from nova_lsp.engine.cache import ResultCache, content_key, engine_fingerprint
 from nova_lsp.report import FileResult, fingerprints
 
 FINDING = Finding(
@@ -41,7 +42,7 @@ def test_round_trip_through_disk(tmp_path):
     assert (tmp_path / ".gitignore").read_text() == "*\n"
     assert ResultCache(tmp_path, "cfg").get(KEY) == ANALYSIS
     assert ResultCache(tmp_path, "other-config").get(KEY) is None  # another configuration
-    assert cache.file.parent.name == "v1" and list(cache.file.parent.glob(".tmp-*")) == []
+    assert cache.file.parent.name == f"v{CACHE_FORMAT}" and list(cache.file.parent.glob(".tmp-*")) == []
 
 
 def test_content_key_is_the_bytes_not_the_name():
@@ -107,7 +108,7 @@ def test_an_unwritable_cache_directory_is_ignored(tmp_path):
 
 
 def test_a_fifo_at_the_cache_path_is_not_read(tmp_path):
-    target = tmp_path / "v1" / "cfg.json"
+    target = tmp_path / f"v{CACHE_FORMAT}" / "cfg.json"
     target.parent.mkdir()
     os.mkfifo(target)
     assert ResultCache(tmp_path, "cfg").get(KEY) is None  # returns at once instead of blocking

@@ -24,7 +24,7 @@ def login(user, password):
     LOG.debug("login %s %s", user, password)
     try:
         return user.check(password)
-    except Exception:
+    except:
         pass
 '''
 
@@ -83,7 +83,7 @@ def test_the_incremental_analyser_keeps_the_budget_too(ticking_clock):
 
 
 def test_a_suppression_for_a_skipped_rule_is_not_reported_unused(ticking_clock):
-    text = CODE.replace("except Exception:", "except Exception:  # nova-lsp: ignore[NOVA006]")
+    text = CODE.replace("except:", "except:  # nova-lsp: ignore[NOVA006]")
     config = Config().overlay({"time-budget": 15, "select": ["NOVA001", "NOVA006", "NOVA901"]}, "test")
     result = analyze(Document(text, "nova/auth.py"), config.selection())
     assert [f.rule for f in result.findings] == ["NOVA001"]

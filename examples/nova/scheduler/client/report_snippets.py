@@ -2,8 +2,8 @@
 
 import time
 
+from keystoneauth1 import exceptions as ks_exc
 from oslo_log import log as logging
-from oslo_messaging import MessagingTimeout
 from oslo_serialization import jsonutils
 
 LOG = logging.getLogger(__name__)
@@ -17,17 +17,18 @@ LIBVIRT_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
 
 class ReportSnippets(object):
 
-    def __init__(self, client, compute_rpcapi):
+    def __init__(self, client):
         self._client = client
-        self.compute_rpcapi = compute_rpcapi
 
-    def put_allocations_from_caller(self, context, consumer_uuid, allocations):
-        # NOVA004: allocations come straight from the caller to a Placement write
-        return self.put_allocations(context, consumer_uuid, allocations)
+    def update(self, req, consumer_uuid, body):
+        context = req.environ["nova.context"]
+        # NOVA004: an API request body reaches a Placement write unvalidated
+        return self.put_allocations(context, consumer_uuid, body["allocations"])
 
-    def put_allocations_from_payload(self, context, consumer_uuid, body):
-        payload = jsonutils.loads(body)
-        # NOVA004: a deserialised payload reaches Placement unvalidated
+    def put_allocations_from_request(self, req, consumer_uuid):
+        context = req.environ["nova.context"]
+        payload = jsonutils.loads(req.body)
+        # NOVA004: a deserialised request body reaches Placement unvalidated
         return self.put_allocations(context, consumer_uuid, payload["allocations"])
 
     def put_allocations(self, context, consumer_uuid, allocations):
@@ -42,29 +43,29 @@ class ReportSnippets(object):
             LOG.warning("Unable to delete allocations for %s", consumer_uuid)
         return bool(resp)
 
-    def refresh_host(self, context, host):
-        # NOVA003: retries a transient RPC failure with no pause between attempts
+    def get_inventory(self, context, rp_uuid):
+        # NOVA003: retries a refused connection with no pause between attempts
         for attempt in range(5):
             try:
-                return self.compute_rpcapi.get_host_uptime(context, host)
-            except MessagingTimeout:
-                LOG.warning("Timed out on attempt %d", attempt)
+                return self._client.get("/resource_providers/%s/inventories" % rp_uuid)
+            except ks_exc.ConnectFailure:
+                LOG.warning("Placement unreachable on attempt %d", attempt)
 
-    def refresh_host_politely(self, context, host):
+    def get_inventory_politely(self, context, rp_uuid):
         for attempt in range(5):
             try:
-                return self.compute_rpcapi.get_host_uptime(context, host)
-            except MessagingTimeout:
+                return self._client.get("/resource_providers/%s/inventories" % rp_uuid)
+            except ks_exc.ConnectFailure:
                 time.sleep(min(30, 0.5 * 2 ** attempt))
-        raise MessagingTimeout("host %s did not answer" % host)
+        raise ks_exc.ConnectFailure("Placement did not answer")
 
-    def wait_for_host(self, context, host):
+    def wait_for_placement(self, context, rp_uuid):
         # NOVA003: an unbounded retry, no backoff
         while True:
             try:
-                return self.compute_rpcapi.get_host_uptime(context, host)
-            except MessagingTimeout:
-                LOG.debug("Still waiting for %s", host)
+                return self._client.get("/resource_providers/%s" % rp_uuid)
+            except ks_exc.ConnectFailure:
+                LOG.debug("Still waiting for Placement (%s)", rp_uuid)
 
     # FIXME(dev): this ignores consumer generations  (NOVA007)
     def set_generation(self, consumer):
