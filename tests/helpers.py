@@ -7,7 +7,7 @@ import textwrap
 
 from nova_lsp.config import Config
 from nova_lsp.core.document import Document
-from nova_lsp.engine.analyze import analyze
+from nova_lsp.engine.analyze import analyze, analyze_project
 
 EXPECT = re.compile(r"#\s*expect:\s*(?P<ids>[A-Z0-9, ]+)")
 
@@ -23,6 +23,16 @@ def run(text: str, select=None, rules=None, dedent=True, **config):
         table["rules"] = rules
     cfg = Config().overlay(table, "test")
     return analyze(Document(text, "test.py"), cfg.selection())
+
+
+def run_example(example, text: str, select):
+    """The analysis of an example's ``text`` (its bad or good code): alone, or, for a
+    multi-file example, at its ``path`` in a project with its other ``files``."""
+    cfg = Config().overlay({"select": [select] if isinstance(select, str) else list(select)}, "test")
+    if not example.files:
+        return analyze(Document(text, example.path or "test.py"), cfg.selection())
+    texts = {**example.files, example.path: text}
+    return analyze_project(texts, cfg.selection())[example.path]
 
 
 def lines_of(analysis, rule=None):

@@ -177,6 +177,7 @@ class Resolver:
     def _self_attribute_type(self, klass: nodes.ClassDef, attr: str) -> str | None:
         key = (id(klass), attr)
         if key not in self._attribute_types:
+            self._attribute_types[key] = None  # while it is worked out (`self.a = self.a.copy()`)
             found = set()
             for assign in klass.nodes_of_class(nodes.AssignAttr):
                 if assign.attrname != attr or not isinstance(assign.expr, nodes.Name):

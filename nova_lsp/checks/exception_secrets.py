@@ -8,6 +8,11 @@ arguments into ``msg_fmt``, and webob's ``explanation=`` / ``detail=`` end up in
 response body, so a secret there reaches the caller — and the logs, since exceptions are
 logged.  Sources, sanitizers and flow are those of ``log-sensitive-data`` (``taint.py``);
 a keyword named like a secret (``password=pw``) counts as holding one.
+
+Not reported: a volume connection carrier where the transport carries no credentials, and a
+value echoed back because it failed a type check (``if not isinstance(headers, list): raise
+InvalidParameterValue(... % headers)``): what the caller sent is malformed, and the message
+goes back to that caller.  The ``**kwargs`` facts are those of ``log-sensitive-data``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,43 @@ from __future__ import annotations
 from astroid import nodes
 
 from nova_lsp.checks import redaction
-from nova_lsp.checks.taint import describe, knowledge, shared_flow
+from nova_lsp.checks.taint import CONNECTION, describe, knowledge, callers_fact, shared_flow
+from nova_lsp.checks.tree import dotted
+
+# Facts for incremental analysis: a call passing a secret into a module function's
+# ``**kwargs`` (and an attribute aliasing such a function) taints that bag in its body.
+FACT_NODES = (nodes.AssignAttr, nodes.Call)
+
+
+def fact(ctx, node) -> bool:
+    return callers_fact(ctx, node)
+
+
+def _type_checked(raise_node) -> frozenset:
+    """Values whose type the ``if`` around the raise rejects: ``not isinstance(x, T)``,
+    ``type(x) is not T``."""
+    found = set()
+    current = raise_node
+    while current is not None and not isinstance(current, (nodes.FunctionDef, nodes.AsyncFunctionDef)):
+        parent = current.parent
+        if isinstance(parent, nodes.If) and current in parent.body:
+            test = parent.test
+            tests = test.values if isinstance(test, nodes.BoolOp) else [test]
+            for part in tests:
+                if isinstance(part, nodes.UnaryOp) and part.op == "not":
+                    part = part.operand
+                    if isinstance(part, nodes.Call) and dotted(part.func) == "isinstance" and part.args:
+                        text = dotted(part.args[0])
+                        if text:
+                            found.add(text)
+                elif isinstance(part, nodes.Compare) and isinstance(part.left, nodes.Call):
+                    left = part.left
+                    if dotted(left.func) == "type" and left.args and part.ops[0][0] in ("is not", "!="):
+                        text = dotted(left.args[0])
+                        if text:
+                            found.add(text)
+        current = parent
+    return frozenset(found)
 
 
 def raised_arguments(raise_node: nodes.Raise, ignored: frozenset) -> list:
@@ -49,6 +90,7 @@ def check(ctx):
             flow = shared_flow(ctx, kb)
         env = flow.env_at(raise_node.exc)
         seen = set()
+        echoed = None
         for arg, keyword in arguments:
             leaks = flow.leaks(arg, env)
             if not leaks and keyword:
@@ -56,6 +98,12 @@ def check(ctx):
                 leaks = flow.keyword_leaks(keyword, arg, env)
             for leak in leaks:
                 if id(leak.node) in seen:
+                    continue
+                if leak.taint.kind == CONNECTION and flow.credential_free(raise_node):
+                    continue
+                if echoed is None:
+                    echoed = _type_checked(raise_node)
+                if echoed and (dotted(leak.node) in echoed or leak.taint.source in echoed):
                     continue
                 seen.add(id(leak.node))
                 fields, related = describe(ctx, leak)

@@ -62,6 +62,7 @@ import re
 from astroid import nodes
 
 from nova_lsp.checks import backoff_fix, control
+from nova_lsp.checks.calls import resolver
 from nova_lsp.checks.tree import (
     call_name,
     dotted,
@@ -69,7 +70,8 @@ from nova_lsp.checks.tree import (
     nodes_in_scope,
     qualified,
 )
-from nova_lsp.core.model import Span
+from nova_lsp.core.model import Related, Span
+from nova_lsp.engine.project import qualname
 
 _SCOPES = control.SCOPES
 _LOOPS = control.LOOPS
@@ -1720,6 +1722,103 @@ def _decorator_findings(ctx, imports, k: _Knowledge):
 # -- entry point -------------------------------------------------------------------------
 
 
+# -- a project's own retry decorator (across files) -------------------------------------------
+
+_WAIT_FACTORIES = {"wait_fixed", "wait_exponential", "wait_random_exponential", "wait_incrementing", "wait_random"}
+
+
+def _zero(node) -> bool:
+    return isinstance(node, nodes.Const) and not isinstance(node.value, bool) and node.value == 0
+
+
+def _retry_loop_around(call) -> bool:
+    """Whether ``call`` runs in a loop that also holds a ``try`` (a retry loop)."""
+    current = call.parent
+    while current is not None and not isinstance(current, (nodes.FunctionDef, nodes.AsyncFunctionDef)):
+        if isinstance(current, (nodes.For, nodes.While)):
+            return any(True for _ in current.nodes_of_class(nodes.Try))
+        current = current.parent
+    return False
+
+
+def summarize(ctx, function):
+    """A retry decorator of the project whose pause between attempts is one of its parameters
+    (``def retry(exc, retries=3, interval=1)`` that sleeps ``interval`` in its retry loop, or
+    builds a tenacity wait from it): callers that pass 0 (or leave a default of 0) retry back
+    to back."""
+    params = list(function.args.posonlyargs) + list(function.args.args)
+    if isinstance(function.parent, nodes.ClassDef) and params:
+        params = params[1:]
+    names = {p.name: i for i, p in enumerate(params)}
+    if not names or not any(True for _ in function.nodes_of_class(nodes.FunctionDef)):
+        return None  # a decorator (factory) defines its wrapper
+    defaults = {}
+    args = function.args
+    positional = list(args.posonlyargs) + list(args.args)
+    for param, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults):
+        defaults[param.name] = default
+    for call in function.nodes_of_class(nodes.Call):
+        last = call_name(call) or ""
+        waited = None
+        if "sleep" in last.lower() and call.args and _retry_loop_around(call):
+            waited = call.args[0]
+        elif last in _WAIT_FACTORIES:
+            waited = next(iter([*call.args, *(k.value for k in call.keywords if k.arg in ("multiplier", "wait", "min"))]), None)
+        if waited is None:
+            continue
+        used = [n.name for n in [waited, *waited.nodes_of_class(nodes.Name)] if isinstance(n, nodes.Name) and n.name in names]
+        if not used:
+            continue
+        param = used[0]
+        span = ctx.span(call)
+        default = defaults.get(param)
+        return {
+            "waits": param,
+            "index": names[param],
+            "default-zero": default is not None and _zero(default),
+            "name": qualname(function) or function.name,
+            "at": [span.start_line, span.start_col, span.end_line, span.end_col],
+        }
+    return None
+
+
+def _project_decorator_findings(ctx):
+    """``@utils.retry(exc, interval=0)``: a project retry decorator (of this module or another)
+    told to wait zero seconds between attempts."""
+    if ctx.project is None:
+        return
+    res = resolver(ctx)
+    for fn in ctx.index.of(nodes.FunctionDef, nodes.AsyncFunctionDef):
+        for deco in fn.decorators.nodes if fn.decorators else ():
+            call = deco if isinstance(deco, nodes.Call) else None
+            found = res.facts(call if call is not None else deco, ctx.rule.id)
+            if found is None:
+                continue
+            module, facts = found  # this module's own decorators too
+            if not facts.get("waits"):
+                continue
+            param, index = facts["waits"], facts["index"]
+            given = None
+            if call is not None:
+                given = next((k.value for k in call.keywords if k.arg == param), None)
+                if given is None and len(call.args) > index and not any(isinstance(a, nodes.Starred) for a in call.args):
+                    given = call.args[index]
+                if given is None and any(k.arg is None for k in call.keywords):
+                    continue  # **kwargs: cannot tell
+            zero = _zero(given) if given is not None else facts.get("default-zero")
+            if not zero:
+                continue
+            line, col, end_line, end_col = facts["at"]
+            yield ctx.finding(
+                deco,
+                f"`@{dotted(call.func if call is not None else deco) or facts['name']}` pauses `{param}` seconds between "
+                f"attempts, and that is 0 here: the retries run back to back; give it a pause (and a backoff)",
+                related=(
+                    Related(Span(line, col, end_line, end_col), f"`{facts['name']}` waits `{param}` here", ctx.project.path_of(module)),
+                ),
+            )
+
+
 def check(ctx):
     imports = import_map(ctx)
     k = _knowledge(ctx)
@@ -1727,3 +1826,4 @@ def check(ctx):
     yield from _loop_findings(ctx, imports, k, reported)
     yield from _poll_findings(ctx, imports, k, reported)
     yield from _decorator_findings(ctx, imports, k)
+    yield from _project_decorator_findings(ctx)

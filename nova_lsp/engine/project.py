@@ -128,6 +128,20 @@ class ProjectView:
         return (found[0], facts) if facts is not None else None
 
 
+def module_of_path(path: str) -> tuple[str, bool]:
+    """(module, is a package) for a project-relative path, every directory taken for a package
+    (``nova/virt/images.py`` -> ``nova.virt.images``): for texts that are not files (rule
+    examples, a test's project in memory)."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p and p != "."]
+    if not parts or not parts[-1].endswith(".py"):
+        return "", False
+    parts[-1] = parts[-1][:-3]
+    package = parts[-1] == "__init__"
+    if package:
+        parts.pop()
+    return ".".join(parts), package
+
+
 def still_valid(used: Mapping[str, str | None], project: Project) -> bool:
     """Whether the summaries a result consulted are still what they were."""
     for dotted, seen in used.items():

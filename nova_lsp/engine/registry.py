@@ -32,6 +32,10 @@ class Example:
     bad: str
     good: str
     select: tuple[str, ...] = ()  # rules enabled when running it (default: the rule alone)
+    # a multi-file example: the other files of the project (path -> text), and the path of
+    # the file ``bad`` and ``good`` stand for ("" when the example is one file)
+    files: Mapping[str, str] = field(default_factory=dict)
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,9 +133,19 @@ def load_rule(path: Path) -> Rule:
     except ValueError as exc:
         raise RuleError(f"{path}: {exc}") from None
     examples = tuple(
-        Example(ex.get("title", ""), ex.get("bad", ""), ex.get("good", ""), tuple(ex.get("select", ())))
+        Example(
+            ex.get("title", ""),
+            ex.get("bad", ""),
+            ex.get("good", ""),
+            tuple(ex.get("select", ())),
+            MappingProxyType({str(k): str(v) for k, v in dict(ex.get("files", {})).items()}),
+            str(ex.get("path", "")),
+        )
         for ex in data.get("example", [])
     )
+    for ex in examples:
+        if ex.files and not ex.path:
+            raise RuleError(f"{path}: an example with `files` needs the `path` of its own file")
     return Rule(
         id=rule_id,
         name=name,

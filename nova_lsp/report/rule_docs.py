@@ -36,7 +36,12 @@ def rule_markdown(rule: Rule, examples: bool = False) -> str:
             parts.append(f"- `{key}` (default: `{value!r}`)")
     if examples:
         for example in rule.examples:
-            parts += ["", f"## Example: {example.title or 'flagged'}", "", "```python", example.bad.strip("\n"), "```"]
+            parts += ["", f"## Example: {example.title or 'flagged'}"]
+            for other, text in example.files.items():  # a multi-file example: the other files first
+                parts += ["", f"`{other}`:", "", "```python", text.strip("\n"), "```"]
+            if example.files:
+                parts += ["", f"`{example.path}`:"]
+            parts += ["", "```python", example.bad.strip("\n"), "```"]
             if example.good.strip():
                 parts += ["", "Use instead (not flagged):", "", "```python", example.good.strip("\n"), "```"]
     refs = rule.docs.get("references") or []

@@ -322,6 +322,7 @@ def test_kwargs_locals_and_context_dumps_are_masked_as_dicts():
 
 
         def update(context, password, **kwargs):
+            kwargs.setdefault("auth_token", context.auth_token)
             LOG.debug("update %s", kwargs)
             LOG.debug("with %(password)s", locals())
             LOG.debug("as %s", context.to_dict())
@@ -336,6 +337,7 @@ def test_kwargs_locals_and_context_dumps_are_masked_as_dicts():
 
 
         def update(context, password, **kwargs):
+            kwargs.setdefault("auth_token", context.auth_token)
             LOG.debug("update %s", strutils.mask_dict_password(kwargs))
             LOG.debug("with %(password)s", strutils.mask_dict_password(locals()))
             LOG.debug("as %s", strutils.mask_dict_password(context.to_dict()))

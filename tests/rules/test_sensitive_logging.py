@@ -402,7 +402,7 @@ def test_wsgi_request_objects_built_in_place():
     """) == ["req", "token"]
 
 
-def test_kwargs_passed_whole():
+def test_kwargs_holding_a_secret_key_read_in_the_function():
     assert texts("""
         def f(instance, **kwargs):
             LOG.debug("called with %s", kwargs)
@@ -411,9 +411,23 @@ def test_kwargs_passed_whole():
     """) == ["kwargs", 'kwargs["password"]']
 
 
+def test_bare_kwargs_are_not_secrets_by_name():
+    assert texts("""
+        def list_ports(self, context, **filters):
+            LOG.debug("Listing ports with %s", filters)
+            ports = self.client.list_ports(**filters)
+            LOG.debug("Found %(n)d ports for %(f)s", {'n': len(ports), 'f': filters})
+
+
+        def _update(self, **kwargs):
+            LOG.debug("update %s", kwargs)
+    """) == []
+
+
 def test_keys_of_a_mapping_are_not_secrets():
     assert texts("""
         def f(headers, connection_info, passwords, header_name, **kwargs):
+            kwargs.get('auth_token')
             for key in kwargs:
                 LOG.debug("unexpected argument %s", key)
             LOG.debug("arguments %s", list(kwargs))
@@ -765,13 +779,26 @@ def test_extend_sanitizers_with_a_project_redactor():
 
 
         def f(password):
-            password = utils.redact(password)
+            password = utils.scramble(password)
             LOG.info("%s", password)
-            LOG.info("%s", utils.redact(password))
+            LOG.info("%s", utils.scramble(password))
     """
     # an unknown call hides nothing, so the variable keeps the secret its name promises
     assert texts(body) == ["password"]
-    assert texts(body, rules={"log-sensitive-data": {"extend-sanitizers": ["nova.utils.redact"]}}) == []
+    assert texts(body, rules={"log-sensitive-data": {"extend-sanitizers": ["nova.utils.scramble"]}}) == []
+
+
+def test_a_redactor_named_so_is_a_sanitizer():
+    assert texts("""
+        from nova import utils
+
+
+        def f(self, password, headers):
+            LOG.info("%s", utils.redact(password))
+            LOG.info("%s", self._mask_secrets(password))
+            self._redact(headers, ['X-Auth-Token'])
+            LOG.info("%s", headers)
+    """) == []
 
 
 def test_configured_fix_redactors_count_as_sanitizers():
@@ -780,12 +807,12 @@ def test_configured_fix_redactors_count_as_sanitizers():
 
 
         def f(password, connection_info):
-            password = utils.redact(password)
-            connection_info = privsep.mask_dict(connection_info)
+            password = utils.scramble(password)
+            connection_info = privsep.shuffle(connection_info)
             LOG.info("%s %s", password, connection_info)
     """
     assert texts(body) == ["password", "connection_info"]
-    options = {"redactor": "nova.utils.redact", "mapping-redactor": "nova.privsep.mask_dict"}
+    options = {"redactor": "nova.utils.scramble", "mapping-redactor": "nova.privsep.shuffle"}
     assert texts(body, rules={"log-sensitive-data": options}) == []
 
 
