@@ -248,6 +248,10 @@ def _incremental(state: _State, document: Document, lines, selection: Selection,
         reduced[unit.start] = unit.stub + _ending(reduced[unit.start])
         for line in range(unit.start + 1, unit.end + 1):
             reduced[line] = _ending(reduced[line])
+            if reduced[line].startswith("\n") and reduced[line - 1].endswith("\r"):
+                # a lone CR before an emptied LF line would join them into one CRLF: keep
+                # the line (a blank line with a space is still a blank line)
+                reduced[line] = " " + reduced[line]
     reduced_text = "".join(reduced)
     try:
         tree = ast.parse(reduced_text, document.path or "<unknown>", type_comments=True)
@@ -284,7 +288,7 @@ def _incremental(state: _State, document: Document, lines, selection: Selection,
     view = project.fresh() if project is not None else ProjectView()
     summarizers = whole.summarizers_for(selection)
     if summarizers:
-        old = state.analysis.summaries
+        old = {name: _moved_facts(facts, stop_old, delta) for name, facts in state.analysis.summaries.items()}
         known = {}
         for unit in blanked:
             name = qualname(defs[unit.start])
@@ -315,6 +319,21 @@ def _incremental(state: _State, document: Document, lines, selection: Selection,
     analysis = replace(analysis, summaries=view.local, used={**state.analysis.used, **view.used})
     new_state = replace(state, lines=lines, units=units, analysis=analysis, lexed=lexed)
     return analysis, new_state, len(fresh)
+
+
+def _moved_facts(facts: dict, stop: int, delta: int) -> dict:
+    """A function's summaries (rule -> facts) with the positions they hold moved like the
+    lines from ``stop`` on.  Facts keep positions under ``at`` (``[line, col, end_line,
+    end_col]``, 0-based), the one place the engine knows to look (docs/writing-rules.md)."""
+    if not delta:
+        return facts
+    moved = {}
+    for rule, fact in facts.items():
+        at = fact.get("at") if isinstance(fact, dict) else None
+        if isinstance(at, list) and len(at) == 4 and at[0] >= stop:
+            fact = {**fact, "at": [at[0] + delta, at[1], at[2] + delta, at[3]]}
+        moved[rule] = fact
+    return moved
 
 
 def _changed(old, new) -> tuple[int, int, int]:

@@ -24,10 +24,12 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import nova_lsp
 from nova_lsp.core.document import Document
 from nova_lsp.engine.analyze import analyze
 from nova_lsp.engine.project import MAX_ROUNDS, ProjectView, still_valid
@@ -148,6 +150,12 @@ class WorkspaceIndex:
             # spawned workers start a fresh interpreter in the server's working directory:
             # safe-path keeps a project's own modules from shadowing the standard library
             os.environ["PYTHONSAFEPATH"] = "1"
+            # a spawned worker gets this process's sys.path, from which `python -m nova_lsp`
+            # removed the working directory: when that is where nova_lsp lives (a checkout),
+            # the worker must still find it (last, so it shadows nothing)
+            home = os.path.dirname(os.path.dirname(os.path.abspath(nova_lsp.__file__)))
+            if home not in sys.path:
+                sys.path.append(home)
             workers = max(1, min(2, (os.cpu_count() or 2) - 1))
             self._pool = ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_index_worker
@@ -258,7 +266,8 @@ async def build(ls: "NovaLanguageServer") -> None:
 
 def refresh_dependents(ls: "NovaLanguageServer", changed: str | None = None) -> None:
     """Analyse again every open document (but ``changed``) whose last result looked up a
-    function whose facts are no longer what they were."""
+    function whose facts are no longer what they were (a pull client is asked to pull again)."""
+    touched = False
     for uri in list(ls.session.documents):
         result = ls.scheduler.result(uri)
         if result is None or uri == changed or not result.used:
@@ -266,6 +275,9 @@ def refresh_dependents(ls: "NovaLanguageServer", changed: str | None = None) -> 
         if not still_valid(result.used, ls.index.project):
             ls.session.touch(uri)
             ls.scheduler.schedule(uri, 0)
+            touched = True
+    if touched:
+        ls.publisher.refresh()
 
 
 def opened_result(ls: "NovaLanguageServer", uri: str, path: str | None, summaries) -> None:

@@ -6,6 +6,7 @@ Per-test setup comes from the ``lsp`` marker::
     @pytest.mark.lsp(init={...},            # initializationOptions
                      configuration={...},   # the client's answer for section "nova-lsp"
                      pyproject="...",       # pyproject.toml written in the workspace root
+                     files={"a/b.py": "..."},  # files written in the workspace before start
                      capabilities=fn)       # fn(ClientCapabilities) -> ClientCapabilities
 """
 
@@ -35,7 +36,7 @@ SERVER_ENV = {
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "lsp(init, configuration, pyproject, capabilities): server setup")
+    config.addinivalue_line("markers", "lsp(init, configuration, pyproject, files, capabilities): server setup")
 
 
 async def _start(client: EditorClient, request, root: Path, editor: str) -> None:
@@ -44,6 +45,9 @@ async def _start(client: EditorClient, request, root: Path, editor: str) -> None
     root.mkdir(parents=True, exist_ok=True)
     if options.get("pyproject") is not None:
         (root / "pyproject.toml").write_text(options["pyproject"], encoding="utf-8")
+    for rel, text in (options.get("files") or {}).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
     if options.get("configuration") is not None:
         client.set_configuration(options["configuration"], section="nova-lsp")
     caps = client_capabilities(editor)
