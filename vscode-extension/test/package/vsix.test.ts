@@ -19,7 +19,7 @@ import { ZipEntry, readZip } from '../helpers/zip';
 const VSIX = path.join(EXTENSION_ROOT, `nova-lsp-${(JSON.parse(fs.readFileSync(path.join(EXTENSION_ROOT, 'package.json'), 'utf8')) as { version: string }).version}.vsix`);
 
 const SERVER_SETTINGS = [
-    'enable', 'select', 'extendSelect', 'ignore', 'severity', 'rules', 'exclude', 'extendExclude', 'maxFileSize', 'timeBudget', 'debounce', 'run',
+    'enable', 'select', 'extendSelect', 'ignore', 'severity', 'rules', 'exclude', 'extendExclude', 'maxFileSize', 'timeBudget', 'debounce', 'run', 'index',
 ];
 const CLIENT_SETTINGS = ['interpreter', 'path', 'trace.server'];
 
